@@ -1,0 +1,22 @@
+export {
+  assertAllFinite,
+  assertFinite,
+  assertFloat32Array,
+  assertInRange,
+  assertInteger,
+  firstNonFinite,
+} from './assert';
+export type { SonaErrorCode, SonaErrorOptions } from './errors';
+export { ERROR_CODES, isSonaError, SonaError } from './errors';
+export type { RngState } from './rng';
+export { createRng, Rng } from './rng';
+export type { Arm, Bucket, Embedding, Task, TaskType, Trajectory, Version } from './types';
+export {
+  BUCKET_MIX,
+  BUCKETS,
+  isTaskType,
+  isVersion,
+  TASK_TYPE_MIX,
+  TASK_TYPES,
+  VERSIONS,
+} from './types';
