@@ -10,6 +10,7 @@ export type { SonaErrorCode, SonaErrorOptions } from './errors';
 export { ERROR_CODES, isSonaError, SonaError } from './errors';
 export type { RngState } from './rng';
 export { createRng, Rng } from './rng';
+export { decodeFloat32, encodeFloat32 } from './tensor-encoding';
 export type { Arm, Bucket, Embedding, Task, TaskType, Trajectory, Version } from './types';
 export {
   BUCKET_MIX,
