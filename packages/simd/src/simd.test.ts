@@ -1,4 +1,4 @@
-import { isSonaError } from '@sona/core';
+import { createRng, isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -334,6 +334,31 @@ describe('every usable backend returns the same bits', () => {
           }),
         );
       }),
+    );
+  });
+
+  it('matrices past 1 MiB, which native kernels walk one row after another', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 250, max: 270 }),
+        (seed, dim) => {
+          const rows = 1100;
+          const rng = createRng(seed);
+          const query = Float32Array.from({ length: dim }, () => rng.uniform() * 2 - 1);
+          const matrix = Float32Array.from({ length: dim * rows }, () => rng.uniform() * 2 - 1);
+          same(
+            apis.map((api) => [
+              bits(api.dotMany(query, matrix, dim)),
+              bits(api.cosineMany(query, matrix, dim)),
+              bits(api.l2sqMany(query, matrix, dim)),
+              Array.from(api.topK(query, matrix, dim, 7, 'l2sq').indices),
+              bits(api.gemv(matrix, rows, dim, query)),
+            ]),
+          );
+        },
+      ),
+      { numRuns: 5 },
     );
   });
 

@@ -145,6 +145,22 @@ inline float cosine_from_sums(float dot, float norm_sq_a, float norm_sq_b) {
   return static_cast<float>(c > 1.0 ? 1.0 : (c < -1.0 ? -1.0 : c));
 }
 
+// How a batched kernel walks the rows. Interleaved: several rows per pass over the query, so
+// that the additions of different rows overlap (one row's sums form only 16 dependency chains);
+// best while the matrix is cache-resident. Sequential: one row after another, which the
+// hardware prefetchers follow best once the matrix streams from memory. Both give the same
+// bits (each row keeps its own 16 partial sums).
+enum class RowOrder { interleaved, sequential };
+
+// Measured on Zen 3 with AVX2 (native/bench): interleaving 4 rows was ~35% faster at 150 x 256
+// floats and ~35% slower at 10,000 x 256 and beyond; the crossover lay between 0.15 and 2 MB.
+constexpr size_t kInterleaveMaxBytes = size_t{1} << 20;
+
+inline RowOrder row_order_for(size_t dim, size_t rows) {
+  return dim * rows <= kInterleaveMaxBytes / sizeof(float) ? RowOrder::interleaved
+                                                           : RowOrder::sequential;
+}
+
 // The last n % 16 elements of a row, zero-padded to a full block of 16. Padding lanes add
 // 0 * 0 = +0 to partial sums that are never -0 (they start at +0 and round to nearest), so a
 // padded block adds exactly what the README's "element j to lane j mod 16" adds.

@@ -49,17 +49,20 @@ inline float cosine_f32_serial(const float* a, const float* b, size_t n) {
 }
 
 inline void dot_many_f32_serial(const float* q, const float* m, size_t dim, size_t rows,
-                                float* out) {
+                                float* out, RowOrder order) {
+  (void)order;  // one row at a time in every case
   for (size_t r = 0; r < rows; ++r) out[r] = canonical(dot_f32_serial(m + r * dim, q, dim));
 }
 
 inline void l2sq_many_f32_serial(const float* q, const float* m, size_t dim, size_t rows,
-                                 float* out) {
+                                 float* out, RowOrder order) {
+  (void)order;  // one row at a time in every case
   for (size_t r = 0; r < rows; ++r) out[r] = canonical(l2sq_f32_serial(m + r * dim, q, dim));
 }
 
 inline void cosine_many_f32_serial(const float* q, const float* m, size_t dim, size_t rows,
-                                   float* out) {
+                                   float* out, RowOrder order) {
+  (void)order;  // one row at a time in every case
   const float q_norm_sq = sumsq_f32_serial(q, dim);
   for (size_t r = 0; r < rows; ++r) {
     const float* row = m + r * dim;
@@ -161,11 +164,11 @@ inline float cosine_f32_sse41(const float* a, const float* b, size_t n) {
 
 // Two rows per pass: 8 accumulators of the 16 XMM registers.
 inline void dot_many_f32_sse41(const float* q, const float* m, size_t dim, size_t rows,
-                               float* out) {
+                               float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + 2 <= rows; r += 2) {
+  for (; order == RowOrder::interleaved && r + 2 <= rows; r += 2) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     f32x16_sse41 s0 = f32x16_zero_sse41(), s1 = s0;
@@ -187,11 +190,11 @@ inline void dot_many_f32_sse41(const float* q, const float* m, size_t dim, size_
 }
 
 inline void l2sq_many_f32_sse41(const float* q, const float* m, size_t dim, size_t rows,
-                                float* out) {
+                                float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + 2 <= rows; r += 2) {
+  for (; order == RowOrder::interleaved && r + 2 <= rows; r += 2) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     f32x16_sse41 s0 = f32x16_zero_sse41(), s1 = s0;
@@ -214,7 +217,8 @@ inline void l2sq_many_f32_sse41(const float* q, const float* m, size_t dim, size
 
 // One row per pass (its dot and its sum of squares: 8 accumulators).
 inline void cosine_many_f32_sse41(const float* q, const float* m, size_t dim, size_t rows,
-                                  float* out) {
+                                  float* out, RowOrder order) {
+  (void)order;  // one row at a time in every case
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   const float q_norm_sq = sumsq_f32_sse41(q, dim);
@@ -329,11 +333,11 @@ inline float cosine_f32_avx2(const float* a, const float* b, size_t n) {
 
 // Four rows per pass: 8 accumulators, enough independent additions for both add pipes.
 inline void dot_many_f32_avx2(const float* q, const float* m, size_t dim, size_t rows,
-                              float* out) {
+                              float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  for (; order == RowOrder::interleaved && r + 4 <= rows; r += 4) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     const float* m2 = m1 + dim;
@@ -365,11 +369,11 @@ inline void dot_many_f32_avx2(const float* q, const float* m, size_t dim, size_t
 }
 
 inline void l2sq_many_f32_avx2(const float* q, const float* m, size_t dim, size_t rows,
-                               float* out) {
+                               float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  for (; order == RowOrder::interleaved && r + 4 <= rows; r += 4) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     const float* m2 = m1 + dim;
@@ -402,12 +406,12 @@ inline void l2sq_many_f32_avx2(const float* q, const float* m, size_t dim, size_
 
 // Two rows per pass, each with its dot and its sum of squares: 8 accumulators.
 inline void cosine_many_f32_avx2(const float* q, const float* m, size_t dim, size_t rows,
-                                 float* out) {
+                                 float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   const float q_norm_sq = sumsq_f32_avx2(q, dim);
   size_t r = 0;
-  for (; r + 2 <= rows; r += 2) {
+  for (; order == RowOrder::interleaved && r + 2 <= rows; r += 2) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     f32x16_avx2 d0 = f32x16_zero_avx2(), d1 = d0, n0 = d0, n1 = d0;
@@ -520,12 +524,12 @@ inline float cosine_f32_avx512(const float* a, const float* b, size_t n) {
 
 // Eight rows per pass: one ZMM accumulator per row gives 8 independent addition chains.
 inline void dot_many_f32_avx512(const float* q, const float* m, size_t dim, size_t rows,
-                                float* out) {
+                                float* out, RowOrder order) {
   constexpr size_t kRows = 8;
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + kRows <= rows; r += kRows) {
+  for (; order == RowOrder::interleaved && r + kRows <= rows; r += kRows) {
     const float* row = m + r * dim;
     __m512 s[kRows];
     for (size_t i = 0; i < kRows; ++i) s[i] = _mm512_setzero_ps();
@@ -548,12 +552,12 @@ inline void dot_many_f32_avx512(const float* q, const float* m, size_t dim, size
 }
 
 inline void l2sq_many_f32_avx512(const float* q, const float* m, size_t dim, size_t rows,
-                                 float* out) {
+                                 float* out, RowOrder order) {
   constexpr size_t kRows = 8;
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + kRows <= rows; r += kRows) {
+  for (; order == RowOrder::interleaved && r + kRows <= rows; r += kRows) {
     const float* row = m + r * dim;
     __m512 s[kRows];
     for (size_t i = 0; i < kRows; ++i) s[i] = _mm512_setzero_ps();
@@ -577,13 +581,13 @@ inline void l2sq_many_f32_avx512(const float* q, const float* m, size_t dim, siz
 
 // Four rows per pass, each with its dot and its sum of squares: 8 accumulators.
 inline void cosine_many_f32_avx512(const float* q, const float* m, size_t dim, size_t rows,
-                                   float* out) {
+                                   float* out, RowOrder order) {
   constexpr size_t kRows = 4;
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   const float q_norm_sq = sumsq_f32_avx512(q, dim);
   size_t r = 0;
-  for (; r + kRows <= rows; r += kRows) {
+  for (; order == RowOrder::interleaved && r + kRows <= rows; r += kRows) {
     const float* row = m + r * dim;
     __m512 d[kRows], n[kRows];
     for (size_t i = 0; i < kRows; ++i) d[i] = n[i] = _mm512_setzero_ps();
@@ -707,11 +711,11 @@ inline float cosine_f32_neon(const float* a, const float* b, size_t n) {
 
 // Four rows per pass: 16 accumulators of the 32 vector registers.
 inline void dot_many_f32_neon(const float* q, const float* m, size_t dim, size_t rows,
-                              float* out) {
+                              float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  for (; order == RowOrder::interleaved && r + 4 <= rows; r += 4) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     const float* m2 = m1 + dim;
@@ -743,11 +747,11 @@ inline void dot_many_f32_neon(const float* q, const float* m, size_t dim, size_t
 }
 
 inline void l2sq_many_f32_neon(const float* q, const float* m, size_t dim, size_t rows,
-                               float* out) {
+                               float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   size_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  for (; order == RowOrder::interleaved && r + 4 <= rows; r += 4) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     const float* m2 = m1 + dim;
@@ -780,12 +784,12 @@ inline void l2sq_many_f32_neon(const float* q, const float* m, size_t dim, size_
 
 // Two rows per pass, each with its dot and its sum of squares: 16 accumulators.
 inline void cosine_many_f32_neon(const float* q, const float* m, size_t dim, size_t rows,
-                                 float* out) {
+                                 float* out, RowOrder order) {
   const size_t full = dim - dim % kLanes;
   const Tail16 tq(q + full, dim - full);
   const float q_norm_sq = sumsq_f32_neon(q, dim);
   size_t r = 0;
-  for (; r + 2 <= rows; r += 2) {
+  for (; order == RowOrder::interleaved && r + 2 <= rows; r += 2) {
     const float* m0 = m + r * dim;
     const float* m1 = m0 + dim;
     f32x16_neon d0 = f32x16_zero_neon(), d1 = d0, n0 = d0, n1 = d0;

@@ -18,7 +18,7 @@ namespace sona {
 
 inline void gemv_f32_serial(const float* m, size_t rows, size_t cols, const float* x,
                             float* out) {
-  dot_many_f32_serial(x, m, cols, rows, out);
+  dot_many_f32_serial(x, m, cols, rows, out, row_order_for(cols, rows));
 }
 
 // Columns [c0, c1) of gemvT, in scalar code: the tail of every vector version.
@@ -52,7 +52,7 @@ inline void ger_f32_serial(float* m, size_t rows, size_t cols, float alpha, cons
 SONA_BEGIN_SSE41
 
 inline void gemv_f32_sse41(const float* m, size_t rows, size_t cols, const float* x, float* out) {
-  dot_many_f32_sse41(x, m, cols, rows, out);
+  dot_many_f32_sse41(x, m, cols, rows, out, row_order_for(cols, rows));
 }
 
 // 32 columns (8 registers) per pass down the rows, then 4 at a time, then scalar.
@@ -107,7 +107,7 @@ SONA_END_SSE41
 SONA_BEGIN_AVX2
 
 inline void gemv_f32_avx2(const float* m, size_t rows, size_t cols, const float* x, float* out) {
-  dot_many_f32_avx2(x, m, cols, rows, out);
+  dot_many_f32_avx2(x, m, cols, rows, out, row_order_for(cols, rows));
 }
 
 // 64 columns (8 registers) per pass down the rows, then 8 at a time, then scalar.
@@ -166,7 +166,7 @@ SONA_BEGIN_AVX512
 
 inline void gemv_f32_avx512(const float* m, size_t rows, size_t cols, const float* x,
                             float* out) {
-  dot_many_f32_avx512(x, m, cols, rows, out);
+  dot_many_f32_avx512(x, m, cols, rows, out, row_order_for(cols, rows));
 }
 
 // 128 columns (8 registers) per pass down the rows, then 16 at a time, then scalar.
@@ -223,7 +223,7 @@ SONA_END_AVX512
 #if SONA_HAS_NEON
 
 inline void gemv_f32_neon(const float* m, size_t rows, size_t cols, const float* x, float* out) {
-  dot_many_f32_neon(x, m, cols, rows, out);
+  dot_many_f32_neon(x, m, cols, rows, out, row_order_for(cols, rows));
 }
 
 // 32 columns (8 registers) per pass down the rows, then 4 at a time, then scalar.

@@ -16,7 +16,7 @@ namespace sona {
 enum class Metric : int { cosine = 0, dot = 1, l2sq = 2 };
 
 using ScoreRowsFn = void (*)(const float* q, const float* m, size_t dim, size_t rows,
-                             float* out);
+                             float* out, RowOrder order);
 
 struct Ranked {
   float score;
@@ -91,11 +91,12 @@ inline void topk_f32(ScoreRowsFn score_rows, bool ascending, const float* q, con
                      size_t dim, size_t rows, size_t k, int32_t* indices, float* scores) {
   if (k == 0) return;
   WorstFirstHeap heap(k, ascending);
+  const RowOrder order = row_order_for(dim, rows);  // from the whole matrix, not one block
   constexpr size_t kBlock = 1024;
   float block[kBlock];
   for (size_t start = 0; start < rows; start += kBlock) {
     const size_t count = std::min(kBlock, rows - start);
-    score_rows(q, m + start * dim, dim, count, block);
+    score_rows(q, m + start * dim, dim, count, block, order);
     for (size_t i = 0; i < count; ++i) {
       const Ranked candidate{block[i], static_cast<int32_t>(start + i)};
       if (heap.size() < k) {

@@ -238,10 +238,13 @@ void test_batched(const KernelTable& t, Rng& rng) {
                         {"cosineMany", ref.cosine_many, t.cosine_many},
                         {"l2sqMany", ref.l2sq_many, t.l2sq_many}};
     for (const Many& op : ops) {
-      op.ref(q.data(), m.data(), dim, rows, expected.data());
-      op.isa(q.data(), m.data(), dim, rows, actual.data());
-      check(same_array(expected.data(), actual.data(), rows, detail), t.name, op.name,
-            at + " " + detail);
+      op.ref(q.data(), m.data(), dim, rows, expected.data(), sona::RowOrder::sequential);
+      for (const sona::RowOrder order : {sona::RowOrder::interleaved, sona::RowOrder::sequential}) {
+        op.isa(q.data(), m.data(), dim, rows, actual.data(), order);
+        check(same_array(expected.data(), actual.data(), rows, detail), t.name, op.name,
+              at + (order == sona::RowOrder::interleaved ? " interleaved " : " sequential ") +
+                  detail);
+      }
     }
   }
 }
@@ -292,7 +295,7 @@ void test_topk(const KernelTable& t, Rng& rng) {
       const sona::ScoreRowsFn isa_scores =
           metric == 0 ? t.cosine_many : (metric == 1 ? t.dot_many : t.l2sq_many);
       std::vector<float> all(rows);
-      ref_scores(q.data(), m.data(), dim, rows, all.data());
+      ref_scores(q.data(), m.data(), dim, rows, all.data(), sona::RowOrder::sequential);
       std::vector<int32_t> order(rows);
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int32_t i, int32_t j) {
