@@ -2,8 +2,9 @@
 // UndefinedBehaviorSanitizer, in every configuration this machine can run:
 //   host      the ISA tables this CPU runs (x86-64: AVX-512 if present, AVX2, SSE4.1), against serial
 //   simde     x86-64: the AVX-512 kernels compiled against SIMDe's emulated intrinsics
-//   aarch64   on other hosts: the NEON kernels cross-compiled and run under qemu-aarch64
-// and checks that the built addon contains no fused multiply-add instruction.
+//   aarch64   on other hosts: the NEON kernels cross-compiled and run under qemu-aarch64, once
+//             sanitized (-O1) and once at the addon's -O3
+// and checks that the built addon and the -O3 AArch64 kernels contain no fused multiply-add.
 //
 // A configuration whose tools are missing is skipped with a loud notice; under CI=true or
 // SONA_REQUIRE_NATIVE=1 a missing tool is a failure.
@@ -94,6 +95,17 @@ if (arch !== 'arm64') {
     env: { ASAN_OPTIONS: 'detect_leaks=0' },
     missing,
   });
+  configs.push({
+    id: 'aarch64-O3',
+    label: 'NEON kernels at the addon’s -O3, run under qemu-aarch64 (no sanitizers)',
+    cmakeArgs: [
+      `-DCMAKE_TOOLCHAIN_FILE=${join(sourceDir, 'aarch64-toolchain.cmake')}`,
+      '-DSONA_TEST_SANITIZE=OFF',
+    ],
+    binaryArgs: [],
+    emulator: ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu'],
+    missing,
+  });
 }
 
 async function buildAndRun(config) {
@@ -146,7 +158,7 @@ if (!has('cmake')) {
     console.log(`--- ${config.label}`);
     console.log(result.output.trim().split('\n').slice(-8).join('\n'));
     if (!result.ok) failed.push(config.label);
-    if (result.ok && config.id === 'aarch64' && has('aarch64-linux-gnu-objdump')) {
+    if (result.ok && config.id === 'aarch64-O3' && has('aarch64-linux-gnu-objdump')) {
       const fma = checkNoFma(result.binary, 'aarch64-linux-gnu-objdump', fusedOps.arm64);
       if (fma) failed.push(fma);
       else console.log('no fused multiply-add instruction in the AArch64 kernels');
