@@ -404,6 +404,26 @@ inline void l2sq_many_f32_avx2(const float* q, const float* m, size_t dim, size_
   for (; r < rows; ++r) out[r] = canonical(l2sq_f32_avx2(m + r * dim, q, dim));
 }
 
+// A row's dot product with q and its own sum of squares, in one pass over the row.
+inline void dot_sumsq_f32_avx2(const float* row, const float* q, size_t n, float* dot,
+                               float* sumsq) {
+  f32x16_avx2 d = f32x16_zero_avx2(), s = d;
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const f32x16_avx2 y = f32x16_load_avx2(row + j);
+    d = f32x16_add_mul_avx2(d, y, f32x16_load_avx2(q + j));
+    s = f32x16_add_mul_avx2(s, y, y);
+  }
+  if (j < n) {
+    const Tail16 ty(row + j, n - j), tq(q + j, n - j);
+    const f32x16_avx2 y = f32x16_load_avx2(ty.v);
+    d = f32x16_add_mul_avx2(d, y, f32x16_load_avx2(tq.v));
+    s = f32x16_add_mul_avx2(s, y, y);
+  }
+  *dot = f32x16_fold_avx2(d);
+  *sumsq = f32x16_fold_avx2(s);
+}
+
 // Two rows per pass, each with its dot and its sum of squares: 8 accumulators.
 inline void cosine_many_f32_avx2(const float* q, const float* m, size_t dim, size_t rows,
                                  float* out, RowOrder order) {
@@ -438,9 +458,9 @@ inline void cosine_many_f32_avx2(const float* q, const float* m, size_t dim, siz
         canonical(cosine_from_sums(f32x16_fold_avx2(d1), q_norm_sq, f32x16_fold_avx2(n1)));
   }
   for (; r < rows; ++r) {
-    const float* row = m + r * dim;
-    out[r] = canonical(
-        cosine_from_sums(dot_f32_avx2(row, q, dim), q_norm_sq, sumsq_f32_avx2(row, dim)));
+    float dot = 0.0f, row_norm_sq = 0.0f;
+    dot_sumsq_f32_avx2(m + r * dim, q, dim, &dot, &row_norm_sq);
+    out[r] = canonical(cosine_from_sums(dot, q_norm_sq, row_norm_sq));
   }
 }
 
@@ -579,6 +599,26 @@ inline void l2sq_many_f32_avx512(const float* q, const float* m, size_t dim, siz
   for (; r < rows; ++r) out[r] = canonical(l2sq_f32_avx512(m + r * dim, q, dim));
 }
 
+// A row's dot product with q and its own sum of squares, in one pass over the row.
+inline void dot_sumsq_f32_avx512(const float* row, const float* q, size_t n, float* dot,
+                                 float* sumsq) {
+  __m512 d = _mm512_setzero_ps(), s = d;
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const __m512 y = _mm512_loadu_ps(row + j);
+    d = f32x16_add_mul_avx512(d, y, _mm512_loadu_ps(q + j));
+    s = f32x16_add_mul_avx512(s, y, y);
+  }
+  if (j < n) {
+    const Tail16 ty(row + j, n - j), tq(q + j, n - j);
+    const __m512 y = _mm512_loadu_ps(ty.v);
+    d = f32x16_add_mul_avx512(d, y, _mm512_loadu_ps(tq.v));
+    s = f32x16_add_mul_avx512(s, y, y);
+  }
+  *dot = f32x16_fold_avx512(d);
+  *sumsq = f32x16_fold_avx512(s);
+}
+
 // Four rows per pass, each with its dot and its sum of squares: 8 accumulators.
 inline void cosine_many_f32_avx512(const float* q, const float* m, size_t dim, size_t rows,
                                    float* out, RowOrder order) {
@@ -614,9 +654,9 @@ inline void cosine_many_f32_avx512(const float* q, const float* m, size_t dim, s
     }
   }
   for (; r < rows; ++r) {
-    const float* row = m + r * dim;
-    out[r] = canonical(
-        cosine_from_sums(dot_f32_avx512(row, q, dim), q_norm_sq, sumsq_f32_avx512(row, dim)));
+    float dot = 0.0f, row_norm_sq = 0.0f;
+    dot_sumsq_f32_avx512(m + r * dim, q, dim, &dot, &row_norm_sq);
+    out[r] = canonical(cosine_from_sums(dot, q_norm_sq, row_norm_sq));
   }
 }
 
@@ -782,6 +822,26 @@ inline void l2sq_many_f32_neon(const float* q, const float* m, size_t dim, size_
   for (; r < rows; ++r) out[r] = canonical(l2sq_f32_neon(m + r * dim, q, dim));
 }
 
+// A row's dot product with q and its own sum of squares, in one pass over the row.
+inline void dot_sumsq_f32_neon(const float* row, const float* q, size_t n, float* dot,
+                               float* sumsq) {
+  f32x16_neon d = f32x16_zero_neon(), s = d;
+  size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    const f32x16_neon y = f32x16_load_neon(row + j);
+    d = f32x16_add_mul_neon(d, y, f32x16_load_neon(q + j));
+    s = f32x16_add_mul_neon(s, y, y);
+  }
+  if (j < n) {
+    const Tail16 ty(row + j, n - j), tq(q + j, n - j);
+    const f32x16_neon y = f32x16_load_neon(ty.v);
+    d = f32x16_add_mul_neon(d, y, f32x16_load_neon(tq.v));
+    s = f32x16_add_mul_neon(s, y, y);
+  }
+  *dot = f32x16_fold_neon(d);
+  *sumsq = f32x16_fold_neon(s);
+}
+
 // Two rows per pass, each with its dot and its sum of squares: 16 accumulators.
 inline void cosine_many_f32_neon(const float* q, const float* m, size_t dim, size_t rows,
                                  float* out, RowOrder order) {
@@ -816,9 +876,9 @@ inline void cosine_many_f32_neon(const float* q, const float* m, size_t dim, siz
         canonical(cosine_from_sums(f32x16_fold_neon(d1), q_norm_sq, f32x16_fold_neon(n1)));
   }
   for (; r < rows; ++r) {
-    const float* row = m + r * dim;
-    out[r] = canonical(
-        cosine_from_sums(dot_f32_neon(row, q, dim), q_norm_sq, sumsq_f32_neon(row, dim)));
+    float dot = 0.0f, row_norm_sq = 0.0f;
+    dot_sumsq_f32_neon(m + r * dim, q, dim, &dot, &row_norm_sq);
+    out[r] = canonical(cosine_from_sums(dot, q_norm_sq, row_norm_sq));
   }
 }
 
