@@ -1,0 +1,2 @@
+export type { KMeansMetric, KMeansOptions, KMeansResult, KMeansStep } from './kmeans';
+export { kmeans } from './kmeans';
