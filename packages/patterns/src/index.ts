@@ -1,2 +1,11 @@
 export type { KMeansMetric, KMeansOptions, KMeansResult, KMeansStep } from './kmeans';
 export { kmeans } from './kmeans';
+export type {
+  ArmRecord,
+  ExtractionSummary,
+  Pattern,
+  PatternBankOptions,
+  PatternBankState,
+  PatternMatch,
+} from './pattern-bank';
+export { PatternBank, smoothedRate } from './pattern-bank';
