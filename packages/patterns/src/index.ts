@@ -1,3 +1,10 @@
+export type {
+  ContrastiveMemoryOptions,
+  ContrastiveMemoryState,
+  LossAndGradient,
+  MemoryRingState,
+} from './contrastive-memory';
+export { ContrastiveMemory } from './contrastive-memory';
 export type { KMeansMetric, KMeansOptions, KMeansResult, KMeansStep } from './kmeans';
 export { kmeans } from './kmeans';
 export type {
