@@ -264,6 +264,9 @@ describe('kmeans', () => {
       'INVALID_ARGUMENT',
     );
     expect(codeOf(() => kmeans(data, 2, 2, 1, { rng, tol: -1 }))).toBe('OUT_OF_RANGE');
+    expect(codeOf(() => kmeans(Float32Array.of(3e38, -3e38), 2, 1, 2, { rng }))).toBe(
+      'OUT_OF_RANGE',
+    );
     expect(
       codeOf(() => kmeans(Float32Array.of(0, 0, 1, 1), 2, 2, 1, { rng, metric: 'cosine' })),
     ).toBe('INVALID_ARGUMENT');

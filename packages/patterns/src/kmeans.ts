@@ -127,6 +127,11 @@ export function kmeans(
 
   lloyd.assignAll();
   let inertia = lloyd.inertia() * inertiaScale;
+  if (!Number.isFinite(inertia)) {
+    throw new SonaError('OUT_OF_RANGE', 'squared distances overflow: scale the data down', {
+      path: 'data',
+    });
+  }
   onIteration?.({ iteration: 0, inertia });
   let iterations = 0;
   while (iterations < maxIter) {
@@ -176,6 +181,11 @@ function seedPlusPlus(
     if (j > 0) {
       let total = 0;
       for (let i = 0; i < n; i++) total += nearest[i]!;
+      if (!Number.isFinite(total)) {
+        throw new SonaError('OUT_OF_RANGE', 'squared distances overflow: scale the data down', {
+          path: 'data',
+        });
+      }
       if (total > 0) {
         seed = rng.choice(nearest);
       } else {
