@@ -253,9 +253,19 @@ describe('PatternBank matching', () => {
     );
   });
 
-  it('a zero query matches nothing', () => {
+  it('a zero query matches nothing; a scaled query matches as the original, even near float32 limits', () => {
     const bank = trained(1);
     expect(bank.match(new Float32Array(DIM), 'refactor')).toEqual([]);
+    const query = synthetic(1, 1)[0]!.embedding;
+    const ids = (q: Float32Array) => bank.match(q, 'refactor').map((m) => m.pattern.id);
+    expect(ids(query).length).toBeGreaterThan(0);
+    for (const factor of [1e-30, 1e-20, 1e20, 1e30]) {
+      const scaled = query.map((v) => v * factor);
+      expect(ids(scaled)).toEqual(ids(query));
+      bank.match(scaled, 'refactor').forEach((m, i) => {
+        expect(m.similarity).toBeCloseTo(bank.match(query, 'refactor')[i]!.similarity, 5);
+      });
+    }
   });
 
   it('state round trip gives the same bank, matches and scores', () => {

@@ -13,7 +13,7 @@ import {
   type TaskType,
   type Trajectory,
 } from '@sona/core';
-import { dotMany, topK } from '@sona/simd';
+import { dotMany, norm, topK } from '@sona/simd';
 import { assertArray, assertBoolean, assertRecord, assertRng, assertString } from './checks';
 import { selectDiverse } from './diversity';
 import { kmeans } from './kmeans';
@@ -104,6 +104,9 @@ export interface PatternBankState {
   readonly successes: number[][];
   readonly trials: number[][];
 }
+
+/** Query norms for which float32 sums of squares and dot products neither underflow nor overflow. */
+const SAFE_NORM = { min: 1e-15, max: 1e15 } as const;
 
 /** Success rate of an arm with s successes in n trials: Laplace's rule (s + 1) / (n + 2). */
 export function smoothedRate(successes: number, trials: number): number {
@@ -258,11 +261,18 @@ export class PatternBank {
     const count = this.#patterns.length;
     if (count === 0) return [];
     const dim = this.#dim!;
-    // Query and centroids are unit vectors, so their dot product is the cosine.
-    const unit = this.#unitScratch(dim);
-    if (!(writeUnit(embedding, unit) > 0)) return [];
+    // Centroids are unit rows, so cos = q·ĉ / ‖q‖. Within a safe range of norms the float32
+    // norm and dot products are accurate; outside it (components near float32 underflow or
+    // overflow) the query is normalised in float64 first.
+    let query = embedding;
+    let length = norm(embedding);
+    if (!(length >= SAFE_NORM.min && length <= SAFE_NORM.max)) {
+      query = this.#unitScratch(dim);
+      if (!(writeUnit(embedding, query) > 0)) return [];
+      length = 1;
+    }
     const { indices, scores } = topK(
-      unit,
+      query,
       this.#centroids,
       dim,
       Math.min(this.options.topK, count),
@@ -271,7 +281,7 @@ export class PatternBank {
     const { simThreshold, taskBonus } = this.options;
     const matches: PatternMatch[] = [];
     for (let r = 0; r < indices.length; r++) {
-      const similarity = Math.min(1, scores[r]!);
+      const similarity = Math.min(1, scores[r]! / length);
       if (!(similarity >= simThreshold)) break;
       const p = indices[r]!;
       const weight = this.#dominant[p] === type ? similarity * taskBonus : similarity;
