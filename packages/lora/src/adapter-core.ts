@@ -1,5 +1,5 @@
 import { assertFinite, assertFloat32Array, firstNonFinite, type Rng, SonaError } from '@sona/core';
-import { add, axpy, dot, gemv, gemvT, ger, scale } from '@sona/simd';
+import { axpy, dot, gemv, gemvT, ger } from '@sona/simd';
 
 /** Momentum coefficient β of the SGD optimiser (SPEC: 0.9). */
 export const LORA_MOMENTUM = 0.9;
@@ -50,6 +50,7 @@ export class AdapterCore {
   readonly blocks: readonly Block[];
   readonly #delta: Float32Array;
   readonly #y: Float32Array;
+  readonly #active: Block[] = [];
 
   constructor(dim: number, rank: number, blockCount: number) {
     this.dim = dim;
@@ -182,10 +183,13 @@ export class AdapterCore {
     if (lr < 0) {
       throw new SonaError('OUT_OF_RANGE', `lr is ${lr}, must be >= 0`, { path: 'lr' });
     }
-    const active = this.blocks.filter((block) => !allZero(block.grads));
+    const active = this.#active;
+    active.length = 0;
+    for (const block of this.blocks) if (!allZero(block.grads)) active.push(block);
     for (const block of active) {
-      scale(block.momentum, LORA_MOMENTUM, block.nextMomentum);
-      add(block.nextMomentum, block.grads, block.nextMomentum);
+      // g + β·v is fl(β·v + g): one float32 rounding of the same sum in either order.
+      block.nextMomentum.set(block.grads);
+      axpy(LORA_MOMENTUM, block.momentum, block.nextMomentum);
       block.nextWeights.set(block.weights);
       axpy(-lr, block.nextMomentum, block.nextWeights);
       // A non-finite gradient or momentum reaches θ − lr·v (−0·∞ is NaN too), so finite
