@@ -47,7 +47,17 @@ describe('checkLearnerContract', () => {
       })),
     );
     expect(problems).toContain(
-      'two learners from the same seed made different choices on the same run',
+      'two learners from the same seed made different choices, summaries or stats on the same run',
+    );
+  });
+
+  it('catches stats that depend on the clock', () => {
+    let tick = 0;
+    const problems = checkLearnerContract(
+      variant((inner) => ({ stats: () => ({ ...inner.stats(), elapsedMs: tick++ }) })),
+    );
+    expect(problems).toContain(
+      'two learners from the same seed made different choices, summaries or stats on the same run',
     );
   });
 

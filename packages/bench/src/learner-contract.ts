@@ -17,7 +17,7 @@ export interface ContractCheckOptions {
  * greedy evaluation that changes no state and repeats itself, trajectories that match the
  * attempt (TD error = outcome − confidence), `pickTask` returning a candidate, epochs counted
  * from 1 with finite summaries, `state()` made of plain data, and the same seed giving the same
- * run.
+ * run (choices, summaries and `stats()`: they are part of the hashed result).
  */
 export function checkLearnerContract(
   factory: LearnerFactory,
@@ -78,6 +78,7 @@ export function checkLearnerContract(
       }
       const summary = learner.endEpoch();
       log.push(JSON.stringify(summary));
+      log.push(JSON.stringify(learner.stats()));
       if (record) {
         if (summary?.epoch !== epoch) {
           problems.push(`endEpoch() reported epoch ${summary?.epoch}, expected ${epoch}`);
@@ -102,7 +103,9 @@ export function checkLearnerContract(
   const first = trace(make(), world.materializeTasks(), true);
   const second = trace(make(), world.materializeTasks(), false);
   if (first.join('\n') !== second.join('\n')) {
-    problems.push('two learners from the same seed made different choices on the same run');
+    problems.push(
+      'two learners from the same seed made different choices, summaries or stats on the same run',
+    );
   }
   return problems;
 }

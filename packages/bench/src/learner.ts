@@ -62,7 +62,10 @@ export interface Learner {
   pickTask(candidates: readonly Task[]): Task;
   /** Ends a training epoch (pattern extraction, consolidation, schedules). */
   endEpoch(): EpochSummary;
-  /** Plain, JSON-friendly figures about the learner (reported, never trusted for results). */
+  /**
+   * Plain figures about the learner (reported, never trusted for results). Its scalar fields go
+   * into the hashed result, so they must not depend on the clock or the machine.
+   */
   stats(): Record<string, unknown>;
   /** Checkpoint content (plain data; written through @sona/checkpoint). */
   state(): unknown;

@@ -146,6 +146,11 @@ export function verdictText(verdict: Verdict): string {
   }
 }
 
+/** One or two words for a table cell. */
+export function verdictWord(verdict: Verdict): string {
+  return verdict === 'no-evidence' ? 'no evidence' : verdict;
+}
+
 export function paramsText(paramsB: number): string {
   return `${paramsB}B`;
 }

@@ -11,6 +11,7 @@ import {
   type RunGroup,
   ratioText,
   verdictText,
+  verdictWord,
 } from './report-data';
 import {
   colour,
@@ -29,7 +30,7 @@ import {
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
-main{max-width:1180px;margin:0 auto;padding:0 20px 40px}
+main{max-width:1280px;margin:0 auto;padding:0 20px 40px}
 .banner{background:#b3261e;color:#fff;padding:14px 20px;font-size:15px;line-height:1.45}
 .banner strong{font-size:18px;letter-spacing:.08em;margin-right:8px}
 h1{font-size:26px;margin:22px 0 6px}h2{font-size:20px;margin:34px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -37,21 +38,30 @@ h3{font-size:16px;margin:22px 0 8px}
 .sim{display:inline-block;background:#b3261e;color:#fff;font-size:11px;font-weight:700;padding:2px 6px;border-radius:3px;vertical-align:middle;margin-right:6px;letter-spacing:.06em}
 .meta{color:#555;font-size:13px;line-height:1.5}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0 10px;background:#fff}
-th,td{border:1px solid #ddd;padding:4px 7px;text-align:right;white-space:nowrap}
-th{background:#f0f0f0}td:first-child,th:first-child,td.l{text-align:left}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
+th{background:#f0f0f0}.l{text-align:left}
+.scroll{overflow-x:auto;max-width:100%}
 .note{color:#555;font-size:12.5px;max-width:900px}
 .charts{display:flex;flex-wrap:wrap;gap:10px}
-.chart{background:#fff;border:1px solid #e0e0e0;padding:6px}
+.chart{display:inline-block;background:#fff;border:1px solid #e0e0e0;padding:6px;max-width:100%;overflow-x:auto}
 .legend{font-size:12px;color:#333;margin:4px 0}.legend span{display:inline-block;margin-right:12px}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 .helps{color:#1b7a2b}.hurts{color:#b3261e}.no-evidence{color:#8a6d00}
 code{font-size:12px}
 `;
 
-function tableHtml(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const head = `<tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`;
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
-  return `<table>${head}${body}</table>`;
+/** A table; the first `leftColumns` columns hold text and are left-aligned, the rest numbers. */
+function tableHtml(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  leftColumns = 1,
+): string {
+  const cls = (i: number) => (i < leftColumns ? ' class="l"' : '');
+  const head = `<tr>${header.map((h, i) => `<th${cls(i)}>${escapeXml(h)}</th>`).join('')}</tr>`;
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)
+    .join('');
+  return `<div class="scroll"><table>${head}${body}</table></div>`;
 }
 
 const e = escapeXml;
@@ -85,7 +95,7 @@ function learningCurves(r: BenchmarkResult): string {
       svgOpen(W, H, `Learning curve of ${m.name}`),
       text(left, 14, m.name, { 'font-weight': 600 }),
       percentAxis(y, domain, 0.1, left, W - right),
-      polygon(band, `fill="${c}" fill-opacity="0.18" stroke="none"`),
+      polygon(band, `fill="${c}" fill-opacity="0.25" stroke="none"`),
       line(
         left,
         y(m.crossValidation.base.rate),
@@ -265,11 +275,11 @@ function ablationBars(r: BenchmarkResult): string {
 function versionBars(group: RunGroup): string {
   const runs = group.runs.map((r) => r.result);
   const names = runs[0]!.models.map((m) => m.name);
-  const W = Math.max(420, names.length * (runs.length * 16 + 24) + 70);
-  const H = 280;
-  const left = 48;
+  const W = Math.max(420, names.length * (runs.length * 16 + 24) + 150);
+  const H = 300;
+  const left = 120;
   const top = 16;
-  const bottom = 60;
+  const bottom = 80;
   let hi = 0;
   for (const r of runs) for (const m of r.models) hi = Math.max(hi, m.learned.ci[1], m.oracle.rate);
   const domain = niceDomain(0, hi + 0.02, 0.1);
@@ -349,10 +359,11 @@ function leaderboards(r: BenchmarkResult): string {
         'Brier',
       ],
       rows,
+      2,
     ),
     '<p class="note">Base: a uniformly random arm. Learned: the greedy choices of the five fold learners, averaged. Oracle: the best arm for each task. Captured: (learned − base) / (oracle − base). Confidence: mean predicted success of the chosen arm; ECE (10 bins) and Brier against the exact success probabilities.</p>',
     '<h3>Leaderboard by efficiency (learned rate per billion parameters)</h3>',
-    tableHtml(['#', 'Model', 'Params', 'Learned', 'Efficiency'], eff),
+    tableHtml(['#', 'Model', 'Params', 'Learned', 'Efficiency'], eff, 2),
   ].join('');
 }
 
@@ -375,20 +386,16 @@ function runSection(entry: LoadedResult): string {
     parts.push(ablationBars(r));
     parts.push(
       tableHtml(
-        ['Component off', 'Model', 'Learned without it', 'Full − without', 'Verdict'],
-        c.ablations.flatMap((a) =>
-          r.models.map((m) => {
+        ['Component off', ...r.models.map((m) => m.name)],
+        c.ablations.map((a) => [
+          `<code>${e(a.key)}</code> ${e(a.component)}`,
+          ...r.models.map((m) => {
             const ab = m.ablations.find((z) => z.key === a.key)!;
-            return [
-              `<code>${e(a.key)}</code> ${e(a.component)}`,
-              e(m.name),
-              estimateText(ab.learned),
-              pointsText(ab.difference),
-              `<span class="${ab.verdict}">${e(verdictText(ab.verdict))}</span>`,
-            ];
+            return `<span class="${ab.verdict}" title="${e(`without it: ${estimateText(ab.learned)}`)}">${pointsText(ab.difference)}<br>${e(verdictWord(ab.verdict))}</span>`;
           }),
-        ),
+        ]),
       ),
+      '<p class="note">Each cell: full v3 minus v3 with the component switched off, in percentage points, paired over the held-out tasks (95% CI). Green: the component helps (CI above 0). Amber: no evidence it helps (CI includes 0). Red: it hurts.</p>',
     );
   }
   parts.push(

@@ -10,7 +10,7 @@ import {
   type ReportData,
   type RunGroup,
   ratioText,
-  verdictText,
+  verdictWord,
 } from './report-data';
 
 const BANNER =
@@ -20,8 +20,13 @@ const BANNER =
   'measurements. Rates are exact expected success rates on held-out tasks with 95% bootstrap ' +
   'confidence intervals.';
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const align = header.map((_, i) => (i === 0 ? ':--' : '--:'));
+/** A table; the first `leftColumns` columns hold text and are left-aligned, the rest numbers. */
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  leftColumns = 1,
+): string {
+  const align = header.map((_, i) => (i < leftColumns ? ':--' : '--:'));
   return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
@@ -83,6 +88,7 @@ function runSection(entry: LoadedResult): string {
         m.confidence.ece.toFixed(3),
         m.confidence.brier.toFixed(3),
       ]),
+      2,
     ),
   );
   out.push('');
@@ -105,6 +111,7 @@ function runSection(entry: LoadedResult): string {
         estimateText(m.learned),
         efficiencyText(m.efficiencyPerB),
       ]),
+      2,
     ),
   );
   out.push('');
@@ -155,19 +162,14 @@ function ablationSection(r: BenchmarkResult): string {
   out.push('');
   out.push(
     table(
-      ['Component off', 'Model', 'Learned without it', 'Full − without', 'Verdict'],
-      r.config.ablations.flatMap((a) =>
-        r.models.map((m) => {
+      ['Component off', ...r.models.map((m) => m.name)],
+      r.config.ablations.map((a) => [
+        `\`${a.key}\`: ${a.component}`,
+        ...r.models.map((m) => {
           const ab = m.ablations.find((x) => x.key === a.key)!;
-          return [
-            `\`${a.key}\`: ${a.component}`,
-            m.name,
-            estimateText(ab.learned),
-            pointsText(ab.difference),
-            verdictText(ab.verdict),
-          ];
+          return `${pointsText(ab.difference)}: ${verdictWord(ab.verdict)}`;
         }),
-      ),
+      ]),
     ),
   );
   out.push('');

@@ -25,6 +25,10 @@ describe('result files and reports', () => {
       writeBenchmarkOutputs(dir, result);
     }
     writeFileSync(join(dir, 'benchmark-broken.json'), '{"format": "sona-benchmark/1", ');
+    writeFileSync(
+      join(dir, 'benchmark-old.json'),
+      JSON.stringify({ format: 'sona-benchmark/1', version: 'v2', mode: 'quick', models: [] }),
+    );
     writeReports(dir);
     markdown = readFileSync(join(dir, 'report.md'), 'utf8');
     html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -39,8 +43,9 @@ describe('result files and reports', () => {
       'benchmark-v3-quick-random.json',
     ]);
     expect(results.every((r) => r.hashOk)).toBe(true);
-    expect(skipped).toHaveLength(1);
+    expect(skipped).toHaveLength(2);
     expect(skipped[0]).toContain('benchmark-broken.json');
+    expect(skipped[1]).toMatch(/benchmark-old.json: learner is missing/);
     const parsed = JSON.parse(readFileSync(join(dir, results[0]!.file), 'utf8'));
     expect(computeResultHash(parsed)).toBe(parsed.resultHash);
     expect(parsed.environment.simulated).toBe(true);

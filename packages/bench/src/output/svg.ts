@@ -34,7 +34,7 @@ export function logScale(
   return (v) => inner(Math.log(v));
 }
 
-/** Twelve colours distinguishable on white, cycled for more series. */
+/** Sixteen colours distinguishable on white (enough for the largest profile set), then cycled. */
 export const PALETTE = [
   '#1f77b4',
   '#d62728',
@@ -48,6 +48,10 @@ export const PALETTE = [
   '#bcbd22',
   '#393b79',
   '#637939',
+  '#843c39',
+  '#7b4173',
+  '#8c6d31',
+  '#3182bd',
 ];
 
 export function colour(i: number): string {

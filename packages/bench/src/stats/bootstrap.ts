@@ -34,6 +34,7 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) throw new SonaError('EMPTY_INPUT', 'quantile of no values');
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
+  if (h === lo) return sorted[lo]!; // an order statistic itself, bit for bit
   const hi = Math.min(lo + 1, sorted.length - 1);
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
