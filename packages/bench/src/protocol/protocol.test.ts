@@ -151,7 +151,7 @@ describe('the harness with learners that learn nothing or something', () => {
   });
 
   it('a per-type bandit gains over the base, captures part of the gap, and its curve rises', () => {
-    const { content } = runAll(spec({ mode: 'default', version: 'v3' }), () => perTypeBandit);
+    const { content } = runAll(spec({ mode: 'default' }), () => perTypeBandit);
     for (const m of content.models) {
       expect(m.gain.ci[0]).toBeGreaterThan(0);
       expect(m.captured.rate).toBeGreaterThan(0);
