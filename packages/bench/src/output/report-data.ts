@@ -107,6 +107,11 @@ export function buildReportData(
   return { groups, skipped };
 }
 
+/** A run's heading: its title, which always starts with SIMULATED for this environment. */
+export function runHeading(title: string): string {
+  return title.startsWith('SIMULATED') ? title : `SIMULATED · ${title}`;
+}
+
 export function percent(x: number, digits = 1): string {
   return `${(100 * x).toFixed(digits)}%`;
 }

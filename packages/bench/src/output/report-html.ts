@@ -10,6 +10,7 @@ import {
   type ReportData,
   type RunGroup,
   ratioText,
+  runHeading,
   verdictText,
   verdictWord,
 } from './report-data';
@@ -371,7 +372,7 @@ function runSection(entry: LoadedResult): string {
   const r = entry.result;
   const c = r.config;
   const parts = [
-    `<h2><span class="sim">SIMULATED</span>${e(r.title)}</h2>`,
+    `<h2>${e(runHeading(r.title))}</h2>`,
     `<p class="meta">Learner: ${e(learnerText(r.learner))} · version ${r.version} · mode ${r.mode} · seed ${r.seed} · profiles <code>${e(c.profiles)}</code> · ${c.epochs} epochs × ${c.tasksPerEpoch} training tasks · pool of ${c.poolSize} tasks, ${c.holdoutTasks} held out · ${c.folds}-fold cross-validation · ${c.bootstrapResamples} bootstrap resamples<br>file <code>${e(entry.file)}</code> · resultHash <code>${e(r.resultHash)}</code>${entry.hashOk ? '' : ' <b class="hurts">does not match the content</b>'}</p>`,
     leaderboards(r),
     '<h3>Learning curves (validation tasks, every non-held-out task once)</h3>',

@@ -10,6 +10,7 @@ import {
   type ReportData,
   type RunGroup,
   ratioText,
+  runHeading,
   verdictWord,
 } from './report-data';
 
@@ -46,7 +47,7 @@ function runSection(entry: LoadedResult): string {
   const r: BenchmarkResult = entry.result;
   const c = r.config;
   const out: string[] = [];
-  out.push(`## SIMULATED · ${r.title}`);
+  out.push(`## ${runHeading(r.title)}`);
   out.push('');
   out.push(
     `Learner: ${learnerText(r.learner)} · version ${r.version} · mode ${r.mode} · seed ${r.seed} · ` +
