@@ -10,8 +10,8 @@ export interface BenchmarkSpec {
   readonly version: Version;
   readonly mode: Mode;
   readonly seed: number;
-  /** Name of the profile set (`reference-small`, `swe-verified`). */
-  readonly profiles: string;
+  /** A profile set by name (`reference-small`, `swe-verified`) or a set of your own. */
+  readonly profiles: string | ProfileSet;
 }
 
 /** Indices into the pool. */

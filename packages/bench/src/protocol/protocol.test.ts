@@ -19,6 +19,16 @@ const spec = (overrides: Partial<BenchmarkSpec> = {}): BenchmarkSpec => ({
   ...overrides,
 });
 
+/** Two profiles are enough where a test needs every job of a v3 run. */
+const PAIR = {
+  name: 'test-pair',
+  description: 'two of the reference profiles',
+  models: [
+    { name: 'large', paramsB: 7, baseRate: 0.352 },
+    { name: 'small', paramsB: 1.3, baseRate: 0.158 },
+  ],
+};
+
 /** Runs every job in this thread, in the given order, with a factory per model. */
 function runAll(
   s: BenchmarkSpec,
@@ -82,9 +92,12 @@ describe('splits of the protocol', () => {
 });
 
 describe('the harness with a learner that peeks at the hidden truth', () => {
-  const truth = createContext(spec({ version: 'v3' }));
+  const truth = createContext(spec({ version: 'v3', profiles: PAIR }));
   const factories = truth.models.map((model) => peekingFactory(model));
-  const { context, content } = runAll(spec({ version: 'v3' }), (m) => factories[m]!);
+  const { context, content } = runAll(
+    spec({ version: 'v3', profiles: PAIR }),
+    (m) => factories[m]!,
+  );
 
   it('scores it as the oracle: learned = oracle, captured exactly 1', () => {
     for (const model of content.models) {
@@ -246,7 +259,7 @@ describe('what learners are shown', () => {
 
 describe('determinism of results', () => {
   it('does not depend on the order jobs ran in', () => {
-    const s = spec({ version: 'v3' });
+    const s = spec({ version: 'v3', profiles: PAIR });
     const forward = runAll(s, () => uniformRandomLearner).content;
     // Odd jobs first, each half reversed: every job moves, and ablations finish before full runs.
     const shuffled = runAll(

@@ -69,16 +69,54 @@ export const PROFILE_SETS: Readonly<Record<string, ProfileSet>> = {
 
 export const DEFAULT_PROFILE_SET = REFERENCE_SMALL.name;
 
-export function profileSet(name: string): ProfileSet {
-  const set = Object.hasOwn(PROFILE_SETS, name) ? PROFILE_SETS[name] : undefined;
-  if (set === undefined) {
-    throw new SonaError(
-      'INVALID_ARGUMENT',
-      `unknown profile set '${name}' (known: ${Object.keys(PROFILE_SETS).join(', ')})`,
-      { path: 'profiles' },
-    );
+/**
+ * A profile set by name (`reference-small`, `swe-verified`), or a set of your own, checked:
+ * a name, at least one model, unique model names, sizes > 0 and base rates in (0, 1).
+ */
+export function profileSet(profiles: string | ProfileSet): ProfileSet {
+  if (typeof profiles === 'string') {
+    const set = Object.hasOwn(PROFILE_SETS, profiles) ? PROFILE_SETS[profiles] : undefined;
+    if (set === undefined) {
+      throw new SonaError(
+        'INVALID_ARGUMENT',
+        `unknown profile set '${profiles}' (known: ${Object.keys(PROFILE_SETS).join(', ')})`,
+        { path: 'profiles' },
+      );
+    }
+    return set;
   }
-  return set;
+  const fail = (message: string, path = 'profiles'): never => {
+    throw new SonaError('INVALID_ARGUMENT', message, { path });
+  };
+  if (profiles === null || typeof profiles !== 'object') fail('profiles must be a name or a set');
+  if (typeof profiles.name !== 'string' || profiles.name === '') fail('a profile set needs a name');
+  if (!Array.isArray(profiles.models) || profiles.models.length === 0) {
+    fail('a profile set needs at least one model', 'profiles.models');
+  }
+  const names = new Set<string>();
+  profiles.models.forEach((m, i) => {
+    const path = `profiles.models[${i}]`;
+    if (m === null || typeof m !== 'object') fail('a model profile must be an object', path);
+    if (typeof m.name !== 'string' || m.name === '' || names.has(m.name)) {
+      fail('model names must be unique, non-empty strings', `${path}.name`);
+    }
+    names.add(m.name);
+    if (!(typeof m.paramsB === 'number' && m.paramsB > 0 && Number.isFinite(m.paramsB))) {
+      fail(`paramsB must be a positive number, got ${m.paramsB}`, `${path}.paramsB`);
+    }
+    if (!(typeof m.baseRate === 'number' && m.baseRate > 0 && m.baseRate < 1)) {
+      fail(`baseRate must lie in (0, 1), got ${m.baseRate}`, `${path}.baseRate`);
+    }
+  });
+  return {
+    name: profiles.name,
+    description: typeof profiles.description === 'string' ? profiles.description : '',
+    models: profiles.models.map((m) => ({
+      name: m.name,
+      paramsB: m.paramsB,
+      baseRate: m.baseRate,
+    })),
+  };
 }
 
 /** LoRA rank by model size (SPEC): < 2B → 1, < 5B → 2, else 4. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../../tools/testing/chi-square';
 import { bisectIncreasing, sigmoid, simpsonRule } from './calibrate';
 import { SIMULATED_WORLD_PARAMETERS } from './parameters';
-import { loraRankFor, REFERENCE_SMALL, SWE_VERIFIED } from './profiles';
+import { loraRankFor, profileSet, REFERENCE_SMALL, SWE_VERIFIED } from './profiles';
 import { SimulatedWorld, STRATA } from './world';
 
 const seedArb = fc.nat({ max: 2 ** 31 });
@@ -252,5 +252,28 @@ describe('profiles', () => {
     ]);
     expect(SWE_VERIFIED.models).toHaveLength(14);
     expect(new Set(SWE_VERIFIED.models.map((m) => m.paramsB))).toEqual(new Set([3, 7, 8, 32, 70]));
+  });
+
+  it('takes a set by name or a checked set of its own', () => {
+    expect(profileSet('swe-verified')).toBe(SWE_VERIFIED);
+    const own = {
+      name: 'mine',
+      description: '',
+      models: [{ name: 'm', paramsB: 2, baseRate: 0.3 }],
+    };
+    expect(profileSet(own)).toEqual(own);
+    const bad = [
+      'nope',
+      { ...own, models: [] },
+      { ...own, name: '' },
+      { ...own, models: [own.models[0]!, own.models[0]!] },
+      { ...own, models: [{ name: 'm', paramsB: 0, baseRate: 0.3 }] },
+      { ...own, models: [{ name: 'm', paramsB: 2, baseRate: 1 }] },
+    ];
+    for (const value of bad) {
+      expect(() => profileSet(value)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    }
   });
 });
