@@ -36,6 +36,7 @@ export function checkLearnerContract(
       arms: world.arms,
       modelParamsB: 3,
       rng: createRng(seed).fork('contract-learner'),
+      epochs,
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
     });
 

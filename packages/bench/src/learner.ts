@@ -80,6 +80,8 @@ export interface LearnerFactoryArgs {
   readonly modelParamsB: number;
   /** The learner's own stream (a fork per model and fold). */
   readonly rng: Rng;
+  /** Training epochs the run is planned for (schedules such as temperature depend on it). */
+  readonly epochs: number;
   /** Components switched off or changed, by key (see `ABLATIONS`). */
   readonly overrides?: Readonly<Record<string, unknown>>;
 }

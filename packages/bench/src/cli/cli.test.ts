@@ -115,20 +115,15 @@ describe('sona-bench command line', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: sona-bench <v1|v2|v3>');
   });
-
-  it('says plainly that the SONA engine is not wired in yet (exit 1)', async () => {
-    const { code, stderr } = await runMain(['v3']);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/@sona\/engine\) is not wired/);
-  });
 });
 
 const cli = resolve(__dirname, '../../dist/cli.js');
 
-function runCli(args: string[]) {
+function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const result = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     timeout: 120_000,
+    env,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -189,6 +184,23 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     expect(stdout).toContain('SIMULATED results on 100 held-out tasks');
     expect(stderr).toMatch(/progress: 30\/30 jobs \(100%\)/);
     expect(stderr).not.toContain('\r');
+  });
+
+  it('runs the SONA engine with the same resultHash for 1 or 2 workers and any SIMD backend', () => {
+    const run = (workers: string, env: NodeJS.ProcessEnv) => {
+      const out = tempDir();
+      const { code, stderr } = runCli(
+        ['v1', '--mode', 'quick', '--workers', workers, '--out', out],
+        env,
+      );
+      expect(stderr).toContain('SIMULATED');
+      expect(code).toBe(0);
+      return JSON.parse(readFileSync(join(out, 'benchmark-v1-quick.json'), 'utf8'))
+        .resultHash as string;
+    };
+    const reference = run('2', process.env);
+    expect(run('1', process.env)).toBe(reference);
+    expect(run('2', { ...process.env, SONA_SIMD: 'js' })).toBe(reference);
   });
 
   it('exits 2 on an unknown flag', () => {

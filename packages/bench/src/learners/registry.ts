@@ -13,16 +13,7 @@ export function isLearnerName(value: unknown): value is LearnerName {
 
 export function resolveLearnerFactory(name: string): LearnerFactory {
   if (name === 'random') return uniformRandomLearner;
-  if (name === 'sona') {
-    if (sonaLearnerFactory === null) {
-      throw new SonaError(
-        'INVALID_STATE',
-        "the SONA engine (@sona/engine) is not wired into @sona/bench yet; run '--learner random' " +
-          'for the uniform-random baseline',
-      );
-    }
-    return sonaLearnerFactory;
-  }
+  if (name === 'sona') return sonaLearnerFactory;
   throw new SonaError(
     'INVALID_ARGUMENT',
     `unknown learner '${name}' (known: ${LEARNER_NAMES.join(', ')})`,

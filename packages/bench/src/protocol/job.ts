@@ -72,6 +72,7 @@ export function runJob(
     arms: world.arms,
     modelParamsB: model.profile.paramsB,
     rng: jobRng.fork('learner'),
+    epochs: context.schedule.epochs,
     ...(variant === 'full' ? {} : { overrides: ablationOverrides(variant) }),
   });
 
