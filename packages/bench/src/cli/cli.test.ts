@@ -189,11 +189,11 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
   it('runs the SONA engine with the same resultHash for 1 or 2 workers and any SIMD backend', () => {
     const run = (workers: string, env: NodeJS.ProcessEnv) => {
       const out = tempDir();
-      const { code, stderr } = runCli(
+      const { code, stdout } = runCli(
         ['v1', '--mode', 'quick', '--workers', workers, '--out', out],
         env,
       );
-      expect(stderr).toContain('SIMULATED');
+      expect(stdout).toContain('SIMULATED');
       expect(code).toBe(0);
       return JSON.parse(readFileSync(join(out, 'benchmark-v1-quick.json'), 'utf8'))
         .resultHash as string;
