@@ -50,11 +50,29 @@ export interface VerifiedDocument {
 const PLACEHOLDER_HASH = '0'.repeat(64);
 
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value !== null && typeof value === 'object') {
     for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * Checkpoints this library validated and then deeply froze (every object in them is its own
+ * copy, holding only strings, numbers, booleans and null). They cannot have changed since, so
+ * saving, signing, comparing or restoring them need not check them again.
+ */
+const validated = new WeakSet<object>();
+
+function sealValidated(checkpoint: Checkpoint): Checkpoint {
+  deepFreeze(checkpoint);
+  validated.add(checkpoint);
+  return checkpoint;
+}
+
+/** True for checkpoints made by `createCheckpoint`, `parseCheckpoint`, `loadCheckpoint`, `signCheckpoint`. */
+export function isValidatedCheckpoint(value: unknown): value is Checkpoint {
+  return typeof value === 'object' && value !== null && validated.has(value);
 }
 
 /** A deep copy of JSON-like input; -0 becomes 0 (as it would after a save and load). */
@@ -161,7 +179,7 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
   });
   const problems = issues.filter((found) => found.code !== 'CHECKPOINT_HASH_MISMATCH');
   if (problems.length > 0 || computedHash === null) throw issuesToError(problems);
-  return deepFreeze({ ...content, stateHash: computedHash } as Checkpoint);
+  return sealValidated({ ...content, stateHash: computedHash } as Checkpoint);
 }
 
 /**
@@ -216,7 +234,10 @@ function finish(
     errors: issues,
   };
   const checkpoint = ok ? (doc as Checkpoint) : null;
-  return { result, checkpoint: owned ? deepFreeze(checkpoint) : checkpoint };
+  return {
+    result,
+    checkpoint: owned && checkpoint !== null ? sealValidated(checkpoint) : checkpoint,
+  };
 }
 
 /** Like `verifyCheckpointValue`, from JSON text: syntax, truncation and duplicate keys too. */
@@ -242,17 +263,20 @@ export function parseCheckpoint(text: string, options: VerifyOptions = {}): Chec
   return checkpoint;
 }
 
-function requireValid(checkpoint: Checkpoint): Checkpoint {
+/** The checkpoint itself if this library made it, else a validated deep copy; throws if invalid. */
+export function requireValid(checkpoint: Checkpoint): Checkpoint {
+  if (isValidatedCheckpoint(checkpoint)) return checkpoint;
   const { result, checkpoint: valid } = verifyCheckpointValue(checkpoint);
   if (valid === null) throw issuesToError(result.errors as CheckpointIssue[]);
-  return valid;
+  // A copy, so that freezing it never touches the caller's objects.
+  return sealValidated(structuredClone(valid));
 }
 
 /** A copy of a valid checkpoint with an Ed25519 signature over its stateHash (replacing any). */
 export function signCheckpoint(checkpoint: Checkpoint, privateKey: KeyInput): Checkpoint {
   const valid = requireValid(checkpoint);
   const signature = signStateHash(valid.stateHash, privateKey);
-  return deepFreeze({ ...valid, signature });
+  return sealValidated({ ...valid, signature });
 }
 
 function adapterState(adapter: LoraAdapterJson): LoraAdapterState {

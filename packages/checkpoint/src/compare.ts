@@ -1,7 +1,6 @@
 import { decodeFloat32, TASK_TYPES } from '@sona/core';
-import { verifyCheckpointValue } from './checkpoint';
+import { requireValid } from './checkpoint';
 import { canonicalJson } from './hash';
-import { type CheckpointIssue, issuesToError } from './issues';
 import { appendPath } from './path';
 import type { JsonValue } from './plain-data';
 import type { Checkpoint, LoraAdapterJson } from './types';
@@ -172,11 +171,11 @@ function tensorComparisons(a: Checkpoint, b: Checkpoint): TensorComparison[] {
   });
 }
 
-function requireValid(checkpoint: Checkpoint, which: string): void {
-  const { result } = verifyCheckpointValue(checkpoint);
-  if (!result.ok) {
-    const error = issuesToError(result.errors as CheckpointIssue[]);
-    error.message = `checkpoint ${which}: ${error.message}`;
+function requireValidNamed(checkpoint: Checkpoint, which: string): Checkpoint {
+  try {
+    return requireValid(checkpoint);
+  } catch (error) {
+    if (error instanceof Error) error.message = `checkpoint ${which}: ${error.message}`;
     throw error;
   }
 }
@@ -186,8 +185,8 @@ function requireValid(checkpoint: Checkpoint, which: string): void {
  * distance of every weight tensor, the pattern and trajectory counts. Both must be valid.
  */
 export function compareCheckpoints(a: Checkpoint, b: Checkpoint): CheckpointComparison {
-  requireValid(a, 'a');
-  requireValid(b, 'b');
+  a = requireValidNamed(a, 'a');
+  b = requireValidNamed(b, 'b');
   const count = (x: number, y: number): CountChange => ({ a: x, b: y, change: y - x });
   return {
     stateHashA: a.stateHash,

@@ -35,3 +35,10 @@ export function computeStateHash(doc: object): string {
     .update(canonicalJson(hashedContent(doc)), 'utf8')
     .digest('hex');
 }
+
+/** `computeStateHash` for a document `inspectJsonValue` has already found clean. */
+export function stateHashOfInspected(doc: object): string {
+  const text = canonicalize(hashedContent(doc));
+  if (text === undefined) throw new SonaError('CHECKPOINT_SCHEMA', 'no JSON value to canonicalise');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

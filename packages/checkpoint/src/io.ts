@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { SonaError } from '@sona/core';
 import {
   parseCheckpoint,
+  requireValid,
   type VerifiedDocument,
   type VerifyOptions,
   type VerifyResult,
@@ -204,8 +205,7 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
   if (typeof path !== 'string' || path === '') {
     throw new SonaError('INVALID_ARGUMENT', 'saveCheckpoint needs a file path');
   }
-  const { result } = verifyCheckpointValue(checkpoint);
-  if (!result.ok) throw issuesToError(result.errors as CheckpointIssue[]);
+  requireValid(checkpoint);
   const target = resolve(path);
   const text = serializeCheckpoint(checkpoint);
   let temp: { path: string; handle: FileHandle } | undefined;

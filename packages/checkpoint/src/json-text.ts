@@ -45,6 +45,9 @@ function isWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings must not hold raw control characters.
+const STRING_STOP = /["\\\u0000-\u001f]/g;
+
 const NON_FINITE_LITERALS = ['NaN', 'Infinity', '-Infinity'];
 
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
@@ -193,32 +196,33 @@ class Scanner {
     const n = text.length;
     let j = i + 1;
     for (;;) {
-      if (j >= n) return TRUNCATED;
+      // Jump (natively) to the next quote, backslash or control character.
+      STRING_STOP.lastIndex = j;
+      const stop = STRING_STOP.exec(text);
+      if (stop === null) return TRUNCATED;
+      j = stop.index;
       const c = text.charCodeAt(j);
       if (c === 0x22) return j + 1;
-      if (c === 0x5c) {
-        if (j + 1 >= n) return TRUNCATED;
-        const e = text.charCodeAt(j + 1);
-        if (SIMPLE_ESCAPES.has(e)) {
-          j += 2;
-        } else if (e === 0x75) {
-          for (let k = 2; k < 6; k++) {
-            if (j + k >= n) return TRUNCATED;
-            if (!isHex(text.charCodeAt(j + k))) {
-              this.#badAt = j + k;
-              return INVALID;
-            }
-          }
-          j += 6;
-        } else {
-          this.#badAt = j + 1;
-          return INVALID;
-        }
-      } else if (c < 0x20) {
+      if (c !== 0x5c) {
         this.#badAt = j;
         return INVALID;
+      }
+      if (j + 1 >= n) return TRUNCATED;
+      const e = text.charCodeAt(j + 1);
+      if (SIMPLE_ESCAPES.has(e)) {
+        j += 2;
+      } else if (e === 0x75) {
+        for (let k = 2; k < 6; k++) {
+          if (j + k >= n) return TRUNCATED;
+          if (!isHex(text.charCodeAt(j + k))) {
+            this.#badAt = j + k;
+            return INVALID;
+          }
+        }
+        j += 6;
       } else {
-        j++;
+        this.#badAt = j + 1;
+        return INVALID;
       }
     }
   }

@@ -1,4 +1,4 @@
-import { decodeFloat32, encodeFloat32, SonaError } from '@sona/core';
+import { decodeFloat32, encodeFloat32, firstNonFinite, SonaError } from '@sona/core';
 import { type CheckpointIssue, FORBIDDEN_KEYS, issue, issuesToError, MAX_DEPTH } from './issues';
 import { appendPath } from './path';
 
@@ -214,7 +214,7 @@ function decodeTag(
       issues.push(issue('CHECKPOINT_SCHEMA', path, 'a "$f32" tensor is not valid base64'));
       return null;
     }
-    const bad = tensor.findIndex((x) => !Number.isFinite(x));
+    const bad = firstNonFinite(tensor);
     if (bad >= 0) {
       issues.push(
         issue('CHECKPOINT_BAD_NUMBER', appendPath(path, bad), `tensor value ${tensor[bad]}`),

@@ -3,12 +3,18 @@ import { z } from 'zod';
 import { type CheckpointIssue, issue } from './issues';
 import { formatPath } from './path';
 
-/** RFC 4648 base64 with padding: the output of `encodeFloat32`. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * RFC 4648 base64 with padding (what `encodeFloat32` writes): base64 characters, at most two
+ * `=` at the end, a length that is a multiple of 4. Equivalent to the grouped pattern
+ * `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`, but a single character
+ * class scans megabytes of tensor text several times faster.
+ */
+const BASE64_CHARACTERS = /^[A-Za-z0-9+/]*={0,2}$/;
+export const isBase64 = (text: string) => text.length % 4 === 0 && BASE64_CHARACTERS.test(text);
 export const STATE_HASH_PATTERN = /^[0-9a-f]{64}$/;
 export const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
 
-const tensor = z.string().regex(BASE64, 'must be a base64 float32 tensor');
+const tensor = z.string().refine(isBase64, 'must be a base64 float32 tensor');
 const count = z.int().min(0);
 const positiveInt = z.int().min(1);
 
@@ -71,7 +77,7 @@ export const checkpointSchema = z.strictObject({
     .strictObject({
       algorithm: z.literal('Ed25519'),
       keyId: z.string().regex(KEY_ID_PATTERN, 'must be 16 lowercase hex digits'),
-      value: z.string().regex(BASE64, 'must be base64'),
+      value: z.string().refine(isBase64, 'must be base64'),
     })
     .optional(),
 });

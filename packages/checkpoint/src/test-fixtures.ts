@@ -239,3 +239,26 @@ export function seededState(
     },
   };
 }
+
+/** Equality down to the bit: Float32Arrays by their bytes, numbers with Object.is (so -0 ≠ 0). */
+export function bitEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof Float32Array || b instanceof Float32Array) {
+    if (!(a instanceof Float32Array && b instanceof Float32Array) || a.length !== b.length) {
+      return false;
+    }
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    return x.every((word, i) => word === y[i]);
+  }
+  if (typeof a === 'number' || typeof b === 'number') return Object.is(a, b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (key) =>
+      Object.hasOwn(b, key) &&
+      bitEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
+}

@@ -1,5 +1,5 @@
-import { decodeFloat32, TASK_TYPES } from '@sona/core';
-import { computeStateHash } from './hash';
+import { decodeFloat32, firstNonFinite, TASK_TYPES } from '@sona/core';
+import { stateHashOfInspected } from './hash';
 import { type CheckpointIssue, issue } from './issues';
 import { appendPath } from './path';
 import { inspectJsonValue, inspectPlainDataTags } from './plain-data';
@@ -55,7 +55,7 @@ export function validateCheckpointValue(doc: unknown): ValidationResult {
   }
   const issues = schemaIssues(doc);
   if (issues.length === 0) issues.push(...contentIssues(doc as Checkpoint));
-  const computedHash = computeStateHash(doc);
+  const computedHash = stateHashOfInspected(doc);
   const claimed = record.stateHash;
   if (typeof claimed === 'string' && STATE_HASH_PATTERN.test(claimed) && claimed !== computedHash) {
     issues.push(
@@ -96,7 +96,7 @@ function checkTensor(text: string, check: TensorCheck, issues: CheckpointIssue[]
       ),
     );
   }
-  const nonFinite = values.findIndex((x) => !Number.isFinite(x));
+  const nonFinite = firstNonFinite(values);
   if (nonFinite >= 0) {
     issues.push(
       issue(
