@@ -188,8 +188,15 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
  */
 export function verifyCheckpointValue(doc: unknown, options: VerifyOptions = {}): VerifiedDocument {
   const publicKey = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
-  const { issues, computedHash } = validateCheckpointValue(doc);
-  return finish(doc, issues, computedHash, publicKey, false);
+  let validation: ReturnType<typeof validateCheckpointValue>;
+  try {
+    validation = validateCheckpointValue(doc);
+  } catch (cause) {
+    // Only an object built in memory can get here (a getter or a Proxy that throws).
+    const message = `not readable as JSON data: ${cause instanceof Error ? cause.message : 'unknown error'}`;
+    return finish(null, [issue('CHECKPOINT_SCHEMA', '', message)], null, publicKey, false);
+  }
+  return finish(doc, validation.issues, validation.computedHash, publicKey, false);
 }
 
 function finish(

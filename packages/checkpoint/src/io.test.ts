@@ -82,14 +82,31 @@ describe('save → load → verify', () => {
   it('verifies objects as well as paths, and never throws for a bad one', async () => {
     const checkpoint = createCheckpoint(seededState(8, { dim: 4, patterns: 1, replayItems: 1 }));
     expect(await verifyCheckpoint(checkpoint)).toMatchObject({ ok: true, level: 'integrity-only' });
-    for (const bad of [
+    const throwing = {
+      ...checkpoint,
+      get model(): never {
+        throw new Error('boom');
+      },
+    };
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('boom');
+        },
+      },
+    );
+    const inputs = [
       null,
       42,
-      'x'.repeat(0),
+      '',
       [],
       { version: 1 },
       { ...checkpoint, stateHash: 'x' },
-    ]) {
+      throwing,
+      proxy,
+    ];
+    for (const bad of inputs) {
       const result = await verifyCheckpoint(bad as object);
       expect(result.ok).toBe(false);
       expect(result.errors.length).toBeGreaterThan(0);

@@ -91,6 +91,15 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** A short, safe description of a value from a hostile document (never calls its methods). */
+function shown(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (value !== null && typeof value === 'object') return 'an object';
+  return String(value);
+}
+
 /** Runs the schema; a number slot holding a non-number (or a non-finite one) is BAD_NUMBER. */
 export function schemaIssues(doc: unknown): CheckpointIssue[] {
   const result = checkpointSchema.safeParse(doc);
@@ -101,8 +110,7 @@ export function schemaIssues(doc: unknown): CheckpointIssue[] {
       const actual = valueAt(doc, zodIssue.path);
       const wantsNumber = zodIssue.expected === 'number' || zodIssue.expected === 'int';
       if (wantsNumber && (typeof actual !== 'number' || !Number.isFinite(actual))) {
-        const shown = typeof actual === 'string' ? JSON.stringify(actual) : String(actual);
-        return issue('CHECKPOINT_BAD_NUMBER', path, `expected a number, found ${shown}`);
+        return issue('CHECKPOINT_BAD_NUMBER', path, `expected a number, found ${shown(actual)}`);
       }
       if (actual === undefined) return issue('CHECKPOINT_SCHEMA', path, 'required field missing');
     }
