@@ -28,7 +28,7 @@ describe('saveCheckpoint under SIGKILL', () => {
     );
     const dir = await mkdtemp(join(tmpdir(), 'sona-checkpoint-crash-'));
     const target = join(dir, 'run.json');
-    const size = { dim: 256, patterns: 100, replayItems: 2000 };
+    const size = { dim: 256, patterns: 100, replayItems: 1000 };
     const initial = createCheckpoint(seededState(10, size));
     const a = createCheckpoint(seededState(11, size));
     const b = createCheckpoint(seededState(12, size));
