@@ -91,7 +91,12 @@ async function readText(path: string, maxBytes: number): Promise<TextOrIssue> {
     const bytes = Buffer.concat(chunks, total);
     try {
       return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
-    } catch {
+    } catch (cause) {
+      if (cause instanceof RangeError) {
+        return {
+          issue: issue('CHECKPOINT_TOO_LARGE', '', `${path} is too large to hold as one string`),
+        };
+      }
       return { issue: issue('CHECKPOINT_NOT_JSON', '', `${path} is not valid UTF-8`) };
     }
   } catch (cause) {
