@@ -1,0 +1,84 @@
+import type { Version } from '@sona/core';
+
+export type LoraKind = 'single' | 'multi-head';
+export type ReplayKind = 'uniform' | 'pattern' | 'prioritized';
+export type LearningRateKind = 'fixed' | 'momentum' | 'meta';
+export type Mode = 'quick' | 'default' | 'full';
+
+/** Everything that differs between v1, v2 and v3 (SPEC "Versions"), in one table. */
+export interface VersionConfig {
+  readonly version: Version;
+  readonly lora: LoraKind;
+  /** A fixed adapter rank, or `by-size` for `rankForParams(modelParamsB)`. */
+  readonly rank: number | 'by-size';
+  readonly curriculum: boolean;
+  readonly dda: boolean;
+  readonly replay: ReplayKind;
+  readonly patternThreshold: number;
+  readonly diversity: boolean;
+  readonly contrastive: boolean;
+  readonly learningRate: LearningRateKind;
+  readonly ewcLambda: number;
+  readonly temperature: { readonly start: number; readonly end: number };
+  readonly modes: Readonly<Record<Mode, { readonly epochs: number; readonly tasks: number }>>;
+}
+
+export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
+  v1: {
+    version: 'v1',
+    lora: 'single',
+    rank: 2,
+    curriculum: false,
+    dda: false,
+    replay: 'uniform',
+    patternThreshold: 0.7,
+    diversity: false,
+    contrastive: false,
+    learningRate: 'fixed',
+    ewcLambda: 1000,
+    temperature: { start: 1, end: 1 },
+    modes: {
+      default: { epochs: 5, tasks: 50 },
+      quick: { epochs: 3, tasks: 30 },
+      full: { epochs: 10, tasks: 100 },
+    },
+  },
+  v2: {
+    version: 'v2',
+    lora: 'single',
+    rank: 'by-size',
+    curriculum: true,
+    dda: false,
+    replay: 'pattern',
+    patternThreshold: 0.35,
+    diversity: false,
+    contrastive: false,
+    learningRate: 'momentum',
+    ewcLambda: 500,
+    temperature: { start: 1, end: 0.44 },
+    modes: {
+      default: { epochs: 7, tasks: 50 },
+      quick: { epochs: 5, tasks: 30 },
+      full: { epochs: 10, tasks: 100 },
+    },
+  },
+  v3: {
+    version: 'v3',
+    lora: 'multi-head',
+    rank: 'by-size',
+    curriculum: true,
+    dda: true,
+    replay: 'prioritized',
+    patternThreshold: 0.35,
+    diversity: true,
+    contrastive: true,
+    learningRate: 'meta',
+    ewcLambda: 400,
+    temperature: { start: 1, end: 0.28 },
+    modes: {
+      default: { epochs: 8, tasks: 60 },
+      quick: { epochs: 6, tasks: 40 },
+      full: { epochs: 12, tasks: 120 },
+    },
+  },
+};

@@ -1,0 +1,283 @@
+import {
+  assertAllFinite,
+  assertFinite,
+  assertFloat32Array,
+  assertInRange,
+  assertInteger,
+  decodeFloat32,
+  encodeFloat32,
+  firstNonFinite,
+  SonaError,
+} from '@sona/core';
+
+/** Decay of the online Fisher average (SPEC: F ← 0.92·F + 0.08·g²). */
+export const EWC_DECAY = 0.92;
+
+/** Largest parameter count an Ewc accepts (2^28 values, 1 GiB per Float32Array). */
+export const EWC_MAX_SIZE = 2 ** 28;
+
+export interface EwcOptions {
+  /** Number of parameters regularised (the length of every vector passed in). */
+  readonly size: number;
+  /** Penalty strength λ ≥ 0 (SPEC: v1 1000, v2 500, v3 400; see `ewcLambda`). */
+  readonly lambda: number;
+  /** Decay of the online Fisher average, in [0, 1); the update weight is 1 − decay. */
+  readonly decay?: number;
+}
+
+/**
+ * Everything an `Ewc` holds. Plain data: `Ewc.fromState(ewc.state())` continues
+ * bit-identically. Before the first `consolidate`, `consolidated` is false and
+ * `anchor` is all zeros (and unused).
+ */
+export interface EwcState {
+  readonly size: number;
+  readonly lambda: number;
+  readonly decay: number;
+  readonly fisher: Float32Array;
+  readonly anchor: Float32Array;
+  readonly consolidated: boolean;
+}
+
+/** `EwcState` with its tensors as `encodeFloat32` text. */
+export interface EwcJSON {
+  readonly size: number;
+  readonly lambda: number;
+  readonly decay: number;
+  readonly fisher: string;
+  readonly anchor: string;
+  readonly consolidated: boolean;
+}
+
+/**
+ * EWC++ (Chaudhry et al. 2018, "Riemannian Walk", the online variant of
+ * Kirkpatrick et al. 2017): a running diagonal Fisher estimate F and an anchor θ*.
+ *
+ * - `updateFisher(g)`: F_i ← decay·F_i + (1 − decay)·g_i², evaluated in float64
+ *   from the float32 values and rounded once to float32.
+ * - `consolidate(θ)`: θ* ← θ.
+ * - `penalty(θ)` = (λ/2)·Σ F_i (θ_i − θ*_i)², accumulated in float64.
+ * - `addGradient(θ, grad)`: grad_i ← grad_i + λ·F_i·(θ_i − θ*_i), evaluated in
+ *   float64 and rounded once to float32.
+ *
+ * Until the first `consolidate` there is no anchor: nothing has been learned that
+ * needs protecting, so `penalty` is 0 and `addGradient` leaves `grad` as it is
+ * (the Fisher estimate is still collected).
+ *
+ * Every method validates all of its input before it changes anything: a call that
+ * throws leaves the object, and the caller's arrays, exactly as they were.
+ */
+export class Ewc {
+  readonly size: number;
+  readonly lambda: number;
+  readonly decay: number;
+  readonly #fisher: Float32Array;
+  readonly #anchor: Float32Array;
+  readonly #scratch: Float32Array;
+  #consolidated: boolean;
+
+  constructor(options: EwcOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new SonaError('INVALID_ARGUMENT', 'Ewc options must be an object');
+    }
+    const size = assertInteger(options.size, 'size', 1, EWC_MAX_SIZE);
+    const lambda = checkLambda(options.lambda);
+    const decay = checkDecay(options.decay ?? EWC_DECAY);
+    this.size = size;
+    this.lambda = lambda;
+    this.decay = decay;
+    this.#fisher = new Float32Array(size);
+    this.#anchor = new Float32Array(size);
+    this.#scratch = new Float32Array(size);
+    this.#consolidated = false;
+  }
+
+  /** Whether `consolidate` has been called, i.e. whether there is an anchor to pull toward. */
+  get consolidated(): boolean {
+    return this.#consolidated;
+  }
+
+  /** A copy of the Fisher diagonal. */
+  fisher(): Float32Array {
+    return this.#fisher.slice();
+  }
+
+  /** A copy of the anchor θ*, or null before the first `consolidate`. */
+  anchor(): Float32Array | null {
+    return this.#consolidated ? this.#anchor.slice() : null;
+  }
+
+  /** F ← decay·F + (1 − decay)·g². Throws NON_FINITE if a value would overflow float32. */
+  updateFisher(grad: Float32Array): void {
+    this.#checkVector(grad, 'grad');
+    const fisher = this.#fisher;
+    const next = this.#scratch;
+    const decay = this.decay;
+    const rate = 1 - decay;
+    for (let i = 0; i < fisher.length; i++) {
+      const g = grad[i]!;
+      next[i] = decay * fisher[i]! + rate * (g * g);
+    }
+    const bad = firstNonFinite(next);
+    if (bad >= 0) {
+      throw new SonaError('NON_FINITE', `Fisher update overflows float32 at index ${bad}`, {
+        path: `grad[${bad}]`,
+      });
+    }
+    fisher.set(next);
+  }
+
+  /** θ* ← θ (a copy: later changes to `params` do not move the anchor). */
+  consolidate(params: Float32Array): void {
+    this.#checkVector(params, 'params');
+    this.#anchor.set(params);
+    this.#consolidated = true;
+  }
+
+  /** (λ/2)·Σ F_i (θ_i − θ*_i)², summed in float64; 0 before the first `consolidate`. */
+  penalty(params: Float32Array): number {
+    this.#checkVector(params, 'params');
+    if (!this.#consolidated) return 0;
+    const fisher = this.#fisher;
+    const anchor = this.#anchor;
+    let sum = 0;
+    for (let i = 0; i < fisher.length; i++) {
+      const d = params[i]! - anchor[i]!;
+      sum += fisher[i]! * d * d;
+    }
+    return 0.5 * this.lambda * sum;
+  }
+
+  /**
+   * grad += λ·F·(θ − θ*), the gradient of `penalty`, in place. Before the first
+   * `consolidate` it validates and leaves `grad` unchanged.
+   */
+  addGradient(params: Float32Array, grad: Float32Array): void {
+    this.#checkVector(params, 'params');
+    this.#checkVector(grad, 'grad');
+    if (!this.#consolidated) return;
+    const fisher = this.#fisher;
+    const anchor = this.#anchor;
+    const next = this.#scratch;
+    const lambda = this.lambda;
+    for (let i = 0; i < fisher.length; i++) {
+      next[i] = grad[i]! + lambda * fisher[i]! * (params[i]! - anchor[i]!);
+    }
+    const bad = firstNonFinite(next);
+    if (bad >= 0) {
+      throw new SonaError('NON_FINITE', `EWC gradient overflows float32 at index ${bad}`, {
+        path: `grad[${bad}]`,
+      });
+    }
+    grad.set(next);
+  }
+
+  state(): EwcState {
+    return {
+      size: this.size,
+      lambda: this.lambda,
+      decay: this.decay,
+      fisher: this.#fisher.slice(),
+      anchor: this.#anchor.slice(),
+      consolidated: this.#consolidated,
+    };
+  }
+
+  static fromState(state: EwcState): Ewc {
+    if (state === null || typeof state !== 'object') {
+      throw new SonaError('INVALID_ARGUMENT', 'EwcState must be an object');
+    }
+    const ewc = new Ewc({ size: state.size, lambda: state.lambda, decay: state.decay });
+    const fisher = assertFloat32Array(state.fisher, 'fisher', ewc.size);
+    assertAllFinite(fisher, 'fisher');
+    for (let i = 0; i < fisher.length; i++) {
+      if (fisher[i]! < 0) {
+        throw new SonaError('OUT_OF_RANGE', `fisher[${i}] is ${fisher[i]}, must be >= 0`, {
+          path: `fisher[${i}]`,
+        });
+      }
+    }
+    const anchor = assertFloat32Array(state.anchor, 'anchor', ewc.size);
+    assertAllFinite(anchor, 'anchor');
+    if (typeof state.consolidated !== 'boolean') {
+      throw new SonaError('INVALID_ARGUMENT', 'consolidated must be a boolean', {
+        path: 'consolidated',
+      });
+    }
+    ewc.#fisher.set(fisher);
+    ewc.#anchor.set(anchor);
+    ewc.#consolidated = state.consolidated;
+    return ewc;
+  }
+
+  toJSON(): EwcJSON {
+    return {
+      size: this.size,
+      lambda: this.lambda,
+      decay: this.decay,
+      fisher: encodeFloat32(this.#fisher),
+      anchor: encodeFloat32(this.#anchor),
+      consolidated: this.#consolidated,
+    };
+  }
+
+  /** Rebuilds from `toJSON()` output, or from its JSON text. */
+  static fromJSON(json: EwcJSON | string): Ewc {
+    const value = typeof json === 'string' ? parseJson(json) : json;
+    if (value === null || typeof value !== 'object') {
+      throw new SonaError('INVALID_ARGUMENT', 'Ewc JSON must be an object');
+    }
+    const size = assertInteger(value.size, 'size', 1, EWC_MAX_SIZE);
+    return Ewc.fromState({
+      size,
+      lambda: value.lambda,
+      decay: value.decay,
+      fisher: decodeTensor(value.fisher, 'fisher', size),
+      anchor: decodeTensor(value.anchor, 'anchor', size),
+      consolidated: value.consolidated,
+    });
+  }
+
+  #checkVector(values: Float32Array, name: string): void {
+    assertFloat32Array(values, name, this.size);
+    assertAllFinite(values, name);
+  }
+}
+
+function checkLambda(value: unknown): number {
+  const lambda = assertFinite(value, 'lambda');
+  if (lambda < 0) {
+    throw new SonaError('OUT_OF_RANGE', `lambda is ${lambda}, must be >= 0`, { path: 'lambda' });
+  }
+  return lambda;
+}
+
+function checkDecay(value: unknown): number {
+  const decay = assertInRange(value, 'decay', 0, 1);
+  if (decay === 1) {
+    throw new SonaError('OUT_OF_RANGE', 'decay must be below 1 (1 would never update F)', {
+      path: 'decay',
+    });
+  }
+  return decay;
+}
+
+function parseJson(text: string): EwcJSON {
+  try {
+    return JSON.parse(text) as EwcJSON;
+  } catch (cause) {
+    throw new SonaError('INVALID_ARGUMENT', 'Ewc JSON text does not parse', { cause });
+  }
+}
+
+function decodeTensor(value: unknown, name: string, length: number): Float32Array {
+  if (typeof value !== 'string') {
+    throw new SonaError('INVALID_ARGUMENT', `${name} must be encodeFloat32 text`, { path: name });
+  }
+  try {
+    return decodeFloat32(value, length);
+  } catch (cause) {
+    const code = cause instanceof SonaError ? cause.code : 'INVALID_ARGUMENT';
+    throw new SonaError(code, `${name}: ${(cause as Error).message}`, { path: name, cause });
+  }
+}

@@ -1,0 +1,66 @@
+import {
+  assertAllFinite,
+  assertFinite,
+  assertFloat32Array,
+  assertInteger,
+  decodeFloat32,
+  SonaError,
+} from '@sona/core';
+import { LORA_MAX_DIM } from './adapter-core';
+
+/** Checks dim, rank and alpha; returns alpha (default: rank, so the scale α/r is 1). */
+export function checkShape(dim: unknown, rank: unknown, alpha: unknown): [number, number, number] {
+  const d = assertInteger(dim, 'dim', 1, LORA_MAX_DIM);
+  const r = assertInteger(rank, 'rank', 1, d);
+  const a = alpha === undefined ? r : assertFinite(alpha, 'alpha');
+  if (!(a > 0)) {
+    throw new SonaError('OUT_OF_RANGE', `alpha is ${a}, must be > 0`, { path: 'alpha' });
+  }
+  return [d, r, a];
+}
+
+export function checkObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object') {
+    throw new SonaError('INVALID_ARGUMENT', `${what} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A finite Float32Array of the given length (for state tensors). */
+export function checkTensor(value: unknown, name: string, length: number): Float32Array {
+  const tensor = assertFloat32Array(value, name, length);
+  assertAllFinite(tensor, name);
+  return tensor;
+}
+
+/** Decodes `encodeFloat32` text of the given length, keeping the code of a decoding error. */
+export function decodeTensor(value: unknown, name: string, length: number): Float32Array {
+  if (typeof value !== 'string') {
+    throw new SonaError('INVALID_ARGUMENT', `${name} must be encodeFloat32 text`, { path: name });
+  }
+  try {
+    return decodeFloat32(value, length);
+  } catch (cause) {
+    const code = cause instanceof SonaError ? cause.code : 'INVALID_ARGUMENT';
+    throw new SonaError(code, `${name}: ${(cause as Error).message}`, { path: name, cause });
+  }
+}
+
+export function parseJsonObject(json: unknown, what: string): Record<string, unknown> {
+  if (typeof json !== 'string') return checkObject(json, what);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (cause) {
+    throw new SonaError('INVALID_ARGUMENT', `${what} text does not parse as JSON`, { cause });
+  }
+  return checkObject(parsed, what);
+}
+
+export function checkKind(record: Record<string, unknown>, kind: string): void {
+  if (record.kind !== kind) {
+    throw new SonaError('INVALID_ARGUMENT', `kind is ${String(record.kind)}, expected ${kind}`, {
+      path: 'kind',
+    });
+  }
+}

@@ -1,0 +1,150 @@
+import { createRng } from '@sona/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chiSquareTest } from '../../../tools/testing/chi-square';
+import { PatternReplay } from './pattern-replay';
+import { codeOf, makeTrajectory, tiedQualityArb, trajectoryArb } from './test-support';
+import { UniformReplay } from './uniform-replay';
+
+describe('UniformReplay', () => {
+  it('holds the last `capacity` items, the oldest overwritten first', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 40 }),
+        (capacity, n) => {
+          const replay = new UniformReplay<number>({ capacity });
+          for (let i = 0; i < n; i++) replay.add(i);
+          expect(replay.size).toBe(Math.min(n, capacity));
+          const held = Array.from({ length: replay.size }, (_, i) => replay.get(i)).sort(
+            (a, b) => a - b,
+          );
+          expect(held).toEqual(Array.from({ length: replay.size }, (_, i) => n - replay.size + i));
+        },
+      ),
+    );
+  });
+
+  it('samples every slot with probability 1/size and weight 1 (chi-square, seed 42)', () => {
+    const replay = new UniformReplay<number>({ capacity: 8 });
+    for (let i = 0; i < 7; i++) replay.add(i);
+    const counts = new Array<number>(7).fill(0);
+    const rng = createRng(42);
+    for (let b = 0; b < 2000; b++) {
+      const batch = replay.sample(5, rng);
+      batch.indices.forEach((i, k) => {
+        counts[i]!++;
+        expect(batch.items[k]).toBe(i);
+      });
+      expect(batch.weights.every((w) => w === 1)).toBe(true);
+    }
+    expect(chiSquareTest(counts, new Array(7).fill(1 / 7)).pValue).toBeGreaterThan(0.001);
+  });
+
+  it('state round trip continues exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.array(trajectoryArb, { minLength: 1, maxLength: 20 }),
+        fc.nat(),
+        (items, seed) => {
+          const original = new UniformReplay({ capacity: 6 });
+          for (const t of items) original.add(t, t.tdError);
+          const restored = UniformReplay.fromState(structuredClone(original.state()));
+          original.add(items[0]!);
+          restored.add(items[0]!);
+          expect(restored.sample(5, createRng(seed))).toEqual(original.sample(5, createRng(seed)));
+          expect(restored.state()).toEqual(original.state());
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('bad input raises a SonaError and changes nothing', () => {
+    const replay = new UniformReplay<number>({ capacity: 3 });
+    expect(codeOf(() => replay.sample(2, createRng(1)))).toBe('EMPTY_INPUT');
+    replay.add(1);
+    const before = replay.state();
+    expect(codeOf(() => replay.add(2, Number.NaN))).toBe('NON_FINITE');
+    expect(codeOf(() => replay.updatePriorities([1], [0]))).toBe('OUT_OF_RANGE');
+    expect(codeOf(() => replay.updatePriorities([0], [0, 1]))).toBe('DIM_MISMATCH');
+    expect(replay.state()).toEqual(before);
+    expect(
+      codeOf(() => UniformReplay.fromState({ ...before, nextSlot: 2 }, (v) => v as number)),
+    ).toBe('INVALID_STATE');
+    expect(codeOf(() => UniformReplay.fromState({ ...before, kind: 'pattern' } as never))).toBe(
+      'INVALID_STATE',
+    );
+  });
+});
+
+describe('PatternReplay', () => {
+  it('keeps exactly the `keep` best items seen, newer first among equal qualities', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(tiedQualityArb, { maxLength: 60 }),
+        (keep, qualities) => {
+          const replay = new PatternReplay<{ quality: number; id: number }>({ keep });
+          qualities.forEach((quality, id) => {
+            replay.add({ quality, id });
+          });
+          const expected = qualities
+            .map((quality, id) => ({ quality, id }))
+            .sort((a, b) => b.quality - a.quality || b.id - a.id)
+            .slice(0, keep);
+          expect(replay.items()).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('samples the kept items uniformly (chi-square, seed 42)', () => {
+    const replay = new PatternReplay<{ quality: number }>();
+    for (let i = 0; i < 30; i++) replay.add({ quality: ((i * 7) % 30) / 30 });
+    const kept = replay.items();
+    const counts = new Array<number>(10).fill(0);
+    const rng = createRng(42);
+    for (let b = 0; b < 1000; b++) {
+      const batch = replay.sample(4, rng);
+      batch.indices.forEach((i, k) => {
+        counts[i]!++;
+        expect(batch.items[k]).toBe(kept[i]);
+      });
+    }
+    expect(chiSquareTest(counts, new Array(10).fill(0.1)).pValue).toBeGreaterThan(0.001);
+  });
+
+  it('state round trip continues exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.array(trajectoryArb, { minLength: 1, maxLength: 30 }),
+        trajectoryArb,
+        (items, next) => {
+          const original = new PatternReplay();
+          for (const t of items) original.add(t);
+          const restored = PatternReplay.fromState(structuredClone(original.state()));
+          expect(restored.add(next)).toBe(original.add(next));
+          expect(restored.state()).toEqual(original.state());
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('bad input raises a SonaError and changes nothing', () => {
+    const replay = new PatternReplay({ keep: 2 });
+    expect(codeOf(() => replay.sample(1, createRng(1)))).toBe('EMPTY_INPUT');
+    replay.add(makeTrajectory({ quality: 0.9 }));
+    const before = replay.state();
+    expect(codeOf(() => replay.add(makeTrajectory({ quality: Number.NaN })))).toBe('NON_FINITE');
+    expect(codeOf(() => replay.add(null as never))).toBe('INVALID_ARGUMENT');
+    expect(replay.state()).toEqual(before);
+    const unordered = {
+      ...before,
+      items: [makeTrajectory({ quality: 0.1 }), makeTrajectory({ quality: 0.2 })],
+    };
+    expect(codeOf(() => PatternReplay.fromState(unordered))).toBe('INVALID_STATE');
+    expect(codeOf(() => new PatternReplay({ keep: 0 }))).toBe('OUT_OF_RANGE');
+  });
+});

@@ -1,0 +1,228 @@
+import { assertFinite, assertFloat32Array, assertInteger, SonaError } from '@sona/core';
+import type { Kernels, Metric } from './kernels';
+
+export interface TopKResult {
+  /** Row indices, best first; ties go to the lower index, NaN scores rank last. */
+  readonly indices: Int32Array;
+  readonly scores: Float32Array;
+}
+
+/** The public kernel API; every function validates its arguments before any kernel runs. */
+export interface SimdApi {
+  dot(a: Float32Array, b: Float32Array): number;
+  cosine(a: Float32Array, b: Float32Array): number;
+  l2sq(a: Float32Array, b: Float32Array): number;
+  norm(a: Float32Array): number;
+  axpy(alpha: number, x: Float32Array, y: Float32Array): Float32Array;
+  scale(x: Float32Array, alpha: number, out?: Float32Array): Float32Array;
+  add(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+  sub(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+  mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array;
+  dotMany(query: Float32Array, matrix: Float32Array, dim: number, out?: Float32Array): Float32Array;
+  cosineMany(
+    query: Float32Array,
+    matrix: Float32Array,
+    dim: number,
+    out?: Float32Array,
+  ): Float32Array;
+  l2sqMany(
+    query: Float32Array,
+    matrix: Float32Array,
+    dim: number,
+    out?: Float32Array,
+  ): Float32Array;
+  topK(
+    query: Float32Array,
+    matrix: Float32Array,
+    dim: number,
+    k: number,
+    metric?: Metric,
+  ): TopKResult;
+  gemv(
+    m: Float32Array,
+    rows: number,
+    cols: number,
+    x: Float32Array,
+    out?: Float32Array,
+  ): Float32Array;
+  gemvT(
+    m: Float32Array,
+    rows: number,
+    cols: number,
+    x: Float32Array,
+    out?: Float32Array,
+  ): Float32Array;
+  ger(
+    m: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    u: Float32Array,
+    v: Float32Array,
+  ): Float32Array;
+}
+
+const METRICS: readonly Metric[] = ['cosine', 'dot', 'l2sq'];
+
+function sameLength(a: Float32Array, b: Float32Array, names: string): void {
+  if (a.length !== b.length) {
+    throw new SonaError('DIM_MISMATCH', `${names}: lengths ${a.length} and ${b.length} differ`, {
+      details: { left: a.length, right: b.length },
+    });
+  }
+}
+
+/** True when two views share bytes of the same buffer. */
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  if (a.buffer !== b.buffer) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/** `out` may be exactly one of the inputs (element-wise ops), never a partial overlap. */
+function outputFor(
+  out: Float32Array | undefined,
+  length: number,
+  inputs: readonly Float32Array[],
+  allowExactAlias: boolean,
+): Float32Array {
+  if (out === undefined) return new Float32Array(length);
+  assertFloat32Array(out, 'out', length);
+  for (const input of inputs) {
+    const exact = input.buffer === out.buffer && input.byteOffset === out.byteOffset;
+    if (overlaps(input, out) && !(allowExactAlias && exact && input.length === out.length)) {
+      throw new SonaError('INVALID_ARGUMENT', 'out overlaps an input');
+    }
+  }
+  return out;
+}
+
+function rowsOf(query: Float32Array, matrix: Float32Array, dim: number): number {
+  assertFloat32Array(query, 'query');
+  assertFloat32Array(matrix, 'matrix');
+  assertInteger(dim, 'dim', 1);
+  if (query.length !== dim) {
+    throw new SonaError('DIM_MISMATCH', `query has length ${query.length}, dim is ${dim}`);
+  }
+  if (matrix.length % dim !== 0) {
+    throw new SonaError(
+      'DIM_MISMATCH',
+      `matrix length ${matrix.length} is not a multiple of dim ${dim}`,
+    );
+  }
+  return matrix.length / dim;
+}
+
+function checkMatrix(m: Float32Array, rows: number, cols: number): void {
+  assertFloat32Array(m, 'M');
+  assertInteger(rows, 'rows', 0);
+  assertInteger(cols, 'cols', 0);
+  if (m.length !== rows * cols) {
+    throw new SonaError(
+      'DIM_MISMATCH',
+      `M has length ${m.length}, expected rows × cols = ${rows * cols}`,
+    );
+  }
+}
+
+export function createApi(k: () => Kernels): SimdApi {
+  const pair = (a: Float32Array, b: Float32Array, names: string) => {
+    assertFloat32Array(a, 'a');
+    assertFloat32Array(b, 'b');
+    sameLength(a, b, names);
+  };
+  const elementwise =
+    (op: 'add' | 'sub' | 'mul') => (a: Float32Array, b: Float32Array, out?: Float32Array) => {
+      pair(a, b, op);
+      const target = outputFor(out, a.length, [a, b], true);
+      k()[op](a, b, target);
+      return target;
+    };
+  const many =
+    (op: 'dotMany' | 'cosineMany' | 'l2sqMany') =>
+    (query: Float32Array, matrix: Float32Array, dim: number, out?: Float32Array) => {
+      const rows = rowsOf(query, matrix, dim);
+      const target = outputFor(out, rows, [query, matrix], false);
+      k()[op](query, matrix, dim, target);
+      return target;
+    };
+
+  return {
+    dot(a, b) {
+      pair(a, b, 'dot');
+      return k().dot(a, b);
+    },
+    cosine(a, b) {
+      pair(a, b, 'cosine');
+      return k().cosine(a, b);
+    },
+    l2sq(a, b) {
+      pair(a, b, 'l2sq');
+      return k().l2sq(a, b);
+    },
+    norm(a) {
+      assertFloat32Array(a, 'a');
+      return Math.fround(Math.sqrt(k().dot(a, a)));
+    },
+    axpy(alpha, x, y) {
+      assertFinite(alpha, 'alpha');
+      pair(x, y, 'axpy');
+      if (overlaps(x, y)) throw new SonaError('INVALID_ARGUMENT', 'axpy: x overlaps y');
+      k().axpy(alpha, x, y);
+      return y;
+    },
+    scale(x, alpha, out) {
+      assertFloat32Array(x, 'x');
+      assertFinite(alpha, 'alpha');
+      const target = outputFor(out, x.length, [x], true);
+      k().scale(x, alpha, target);
+      return target;
+    },
+    add: elementwise('add'),
+    sub: elementwise('sub'),
+    mul: elementwise('mul'),
+    dotMany: many('dotMany'),
+    cosineMany: many('cosineMany'),
+    l2sqMany: many('l2sqMany'),
+    topK(query, matrix, dim, count, metric = 'cosine') {
+      const rows = rowsOf(query, matrix, dim);
+      assertInteger(count, 'k');
+      if (count < 0 || count > rows) {
+        throw new SonaError('INVALID_ARGUMENT', `k is ${count}, expected 0..${rows} (the rows)`, {
+          path: 'k',
+        });
+      }
+      if (!METRICS.includes(metric)) {
+        throw new SonaError('INVALID_ARGUMENT', `metric must be one of ${METRICS.join(', ')}`);
+      }
+      const indices = new Int32Array(count);
+      const scores = new Float32Array(count);
+      k().topK(query, matrix, dim, metric, indices, scores);
+      return { indices, scores };
+    },
+    gemv(m, rows, cols, x, out) {
+      checkMatrix(m, rows, cols);
+      assertFloat32Array(x, 'x', cols);
+      const target = outputFor(out, rows, [m, x], false);
+      k().gemv(m, rows, cols, x, target);
+      return target;
+    },
+    gemvT(m, rows, cols, x, out) {
+      checkMatrix(m, rows, cols);
+      assertFloat32Array(x, 'x', rows);
+      const target = outputFor(out, cols, [m, x], false);
+      k().gemvT(m, rows, cols, x, target);
+      return target;
+    },
+    ger(m, rows, cols, alpha, u, v) {
+      checkMatrix(m, rows, cols);
+      assertFinite(alpha, 'alpha');
+      assertFloat32Array(u, 'u', rows);
+      assertFloat32Array(v, 'v', cols);
+      if (overlaps(m, u) || overlaps(m, v)) {
+        throw new SonaError('INVALID_ARGUMENT', 'ger: u or v overlaps M');
+      }
+      k().ger(m, rows, cols, alpha, u, v);
+      return m;
+    },
+  };
+}
