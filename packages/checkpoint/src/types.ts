@@ -58,9 +58,10 @@ export interface MultiHeadLoraJson {
 }
 
 /**
- * EWC++ state. `fisher` and `anchor` are as long as the flat parameter vector of the adapters
- * (see `adapterParameterCount`): `loraWeights` (A then B), then `multiHeadLoRA` (shared A, B,
- * then each head's A, B in `TASK_TYPES` order).
+ * EWC++ state. `fisher` and `anchor` follow the flat parameter vector of the adapters (see
+ * `adapterParameterCount`): `loraWeights`, then `multiHeadLoRA` (shared, then the heads in
+ * `TASK_TYPES` order); within each adapter A (rank × dim) then Bᵀ (rank × dim), both row-major,
+ * which is the order of `parameters()` in `@sona/lora`.
  */
 export interface EwcStateJson {
   readonly lambda: number;

@@ -166,7 +166,7 @@ function checkCounts(counts: TrajectoryCounts, path: string, issues: CheckpointI
   checkQuality(counts.meanQuality, appendPath(path, 'meanQuality'), issues);
 }
 
-/** Length of the flat parameter vector EWC regularises: every adapter's A then B. */
+/** Length of the flat parameter vector EWC regularises: every adapter's A then Bᵀ (2·rank·dim). */
 export function adapterParameterCount(
   checkpoint: Pick<Checkpoint, 'loraWeights' | 'multiHeadLoRA'>,
 ): number {
