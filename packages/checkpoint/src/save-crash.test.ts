@@ -10,8 +10,8 @@ import { saveCheckpoint, verifyCheckpoint } from './io';
 import { bundleForChildProcess } from './test-bundle';
 import { seededState } from './test-fixtures';
 
-const KILLS = 25;
-const LARGEST_DELAY_MS = 250;
+const KILLS = 20;
+const LARGEST_DELAY_MS = 200;
 
 function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
