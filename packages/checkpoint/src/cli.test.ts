@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpoint } from './checkpoint';
 import { saveCheckpoint, serializeCheckpoint } from './io';
 import { bundleForChildProcess } from './test-bundle';
@@ -38,6 +38,11 @@ beforeAll(async () => {
   const tampered = serializeCheckpoint(createCheckpoint(seededState(3, { ...size, patterns: 1 })));
   await writeFile(join(dir, 'tampered.json'), tampered.replace('"seed": 3', '"seed": 4'));
 }, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(dirname(cli), { recursive: true, force: true });
+});
 
 describe('sona-checkpoint verify', () => {
   it('exits 0 when every file passes, with a readable table', () => {

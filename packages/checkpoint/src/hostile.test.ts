@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeFloat32, encodeFloat32, isSonaError } from '@sona/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpoint, signCheckpoint } from './checkpoint';
 import { computeStateHash } from './hash';
 import { loadCheckpoint, serializeCheckpoint, verifyCheckpoint } from './io';
@@ -57,6 +57,8 @@ async function codes(path: string, options: Parameters<typeof verifyCheckpoint>[
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sona-checkpoint-hostile-'));
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('hostile checkpoint files: each problem has its own code, never a crash', () => {
   it('the untouched file is valid (the baseline for every case below)', async () => {

@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointState, createCheckpoint } from './checkpoint';
 import { compareCheckpoints } from './compare';
 import {
@@ -21,6 +21,8 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sona-checkpoint-io-'));
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function rejection(promise: Promise<unknown>): Promise<string | undefined> {
   try {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@sona/core';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,9 @@ describe('saveCheckpoint under SIGKILL', () => {
     // The schedule must have hit both: kills in the middle of a write, and saves that completed.
     expect(interruptedWrites).toBeGreaterThan(0);
     expect(completedSaves).toBeGreaterThan(0);
+    for (const temporary of [dir, sources, dirname(child)]) {
+      await rm(temporary, { recursive: true, force: true });
+    }
     console.log(
       `${KILLS} kills: ${interruptedWrites} interrupted a write, ${completedSaves} saves completed`,
     );
