@@ -129,6 +129,36 @@ describe('SonaEngine is deterministic and resumes exactly', () => {
   });
 });
 
+describe('SonaEngine with a subset of arms', () => {
+  it('only ever picks an allowed arm, exploring or not, and still scores every arm', () => {
+    const world = toyWorld(6, { tasks: 40, arms: 4 });
+    const engine = new SonaEngine({
+      version: 'v3',
+      dim: world.dim,
+      arms: world.armNames,
+      modelParamsB: 2,
+      rng: createRng(2),
+      epochs: 2,
+    });
+    train(engine, world, 2, 30, 3);
+    fc.assert(
+      fc.property(
+        fc.subarray(world.armNames, { minLength: 1 }),
+        fc.nat(39),
+        fc.boolean(),
+        (allowed, t, explore) => {
+          const choice = engine.choose(world.pool[t]!, { arms: allowed, explore });
+          expect(allowed).toContain(choice.arm);
+          expect(choice.scores.length).toBe(world.armNames.length);
+          expect(choice.confidence).toBe(choice.scores[world.armNames.indexOf(choice.arm)]);
+        },
+      ),
+    );
+    expect(() => engine.choose(world.pool[0]!, { arms: [] })).toThrow();
+    expect(() => engine.choose(world.pool[0]!, { arms: ['nope'] })).toThrow();
+  });
+});
+
 describe('SonaEngine ablation overrides', () => {
   const cases: [string, EngineOverrides][] = [
     ['single adapter', { lora: 'single' }],

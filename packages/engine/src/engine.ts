@@ -96,6 +96,13 @@ export interface Choice {
   readonly scores: Float32Array;
 }
 
+export interface ChooseOptions {
+  /** Sample from the softmax of the scores (default) or, when false, take the best. */
+  readonly explore?: boolean;
+  /** Only these arms may be picked (a task that offers some arms only). */
+  readonly arms?: readonly Arm[];
+}
+
 export interface Outcome {
   readonly success: boolean;
   /** 0..1; defaults to 1 for a success and 0 for a failure. */
@@ -376,19 +383,42 @@ export class SonaEngine {
   /**
    * Scores every arm for a task and picks one: with `explore` (the default) by sampling the
    * softmax of the scores at the current temperature, without it the best (first on ties).
+   * `arms` restricts the pick to a subset (for tasks that offer only some arms); scores are
+   * still given for every arm.
    */
-  choose(task: Task, options: { explore?: boolean } = {}): Choice {
+  choose(task: Task, options: ChooseOptions = {}): Choice {
     const input = this.#checkTask(task);
+    const allowed = this.#allowedIndices(options.arms);
     const adapted = this.#adapter.forward(input, task.type, this.#scratch.adapted);
     const scores = new Float32Array(this.arms.length);
     this.#score(adapted, task.type, this.#bank.match(adapted, task.type), scores);
-    let index: number;
-    if (options.explore === false) {
-      index = argmax(scores);
-    } else {
-      index = this.#streams.explore.choice(softmax(scores, this.temperature));
-    }
+    const candidates = allowed === null ? scores : Float32Array.from(allowed, (a) => scores[a]!);
+    const pick =
+      options.explore === false
+        ? argmax(candidates)
+        : this.#streams.explore.choice(softmax(candidates, this.temperature));
+    const index = allowed === null ? pick : allowed[pick]!;
     return { arm: this.arms[index]!, confidence: scores[index]!, scores };
+  }
+
+  #allowedIndices(arms: readonly Arm[] | undefined): number[] | null {
+    if (arms === undefined) return null;
+    if (!Array.isArray(arms) || arms.length === 0) {
+      throw new SonaError('INVALID_ARGUMENT', 'options.arms must be a non-empty array of arms', {
+        path: 'options.arms',
+      });
+    }
+    const indices = new Set<number>();
+    for (const arm of arms) {
+      const index = this.#armIndex.get(arm);
+      if (index === undefined) {
+        throw new SonaError('INVALID_ARGUMENT', `unknown arm ${String(arm)}`, {
+          path: 'options.arms',
+        });
+      }
+      indices.add(index);
+    }
+    return [...indices].sort((a, b) => a - b);
   }
 
   /**

@@ -1,0 +1,71 @@
+export type {
+  ChooseOptions,
+  ChooseResult,
+  EpochSummary,
+  Learner,
+  LearnerFactory,
+  LearnerFactoryArgs,
+  Outcome,
+} from './learner';
+export type { ContractCheckOptions } from './learner-contract';
+export { checkLearnerContract } from './learner-contract';
+export { UniformRandomLearner, uniformRandomLearner } from './learners/random';
+export type { LearnerName } from './learners/registry';
+export { LEARNER_NAMES, resolveLearnerFactory } from './learners/registry';
+export { canonicalHash, canonicalJson } from './output/canonical-json';
+export type { LoadedResult } from './output/files';
+export { computeResultHash, loadResults, resultFileName } from './output/files';
+export type { ReportData, RunGroup, VersionComparison } from './output/report-data';
+export { buildReportData } from './output/report-data';
+export { renderHtmlReport } from './output/report-html';
+export { renderMarkdownReport } from './output/report-markdown';
+export type { WrittenOutputs } from './output/write';
+export { writeBenchmarkOutputs, writeReports } from './output/write';
+export type { AblationKey } from './protocol/ablations';
+export { ABLATION_KEYS, ABLATIONS, ablationOverrides } from './protocol/ablations';
+export type { BenchmarkSpec, FoldSplit, JobSpec, Variant } from './protocol/context';
+export { createContext, planJobs } from './protocol/context';
+export type { EpochRecord, Evaluation, JobResult } from './protocol/job';
+export { runJob } from './protocol/job';
+export type { Mode, Schedule } from './protocol/modes';
+export { MODES, POOL_SIZES, PROTOCOL, SCHEDULES, schedule } from './protocol/modes';
+export type {
+  AblationResult,
+  BenchmarkContent,
+  BenchmarkResult,
+  HistoryEntry,
+  ModelResult,
+  ProfileDescription,
+  RunInfo,
+  Verdict,
+} from './protocol/result';
+export { verdictOf } from './protocol/result';
+export type { BenchmarkRun, CheckpointState, RunBenchmarkOptions } from './runner/run';
+export { resultHashOf, runBenchmark } from './runner/run';
+export { bisectIncreasing, sigmoid } from './simulated/calibrate';
+export type { SimulatedWorldParameters } from './simulated/parameters';
+export { SIMULATED_WORLD_PARAMETERS } from './simulated/parameters';
+export type { ModelProfile, ProfileSet } from './simulated/profiles';
+export {
+  DEFAULT_PROFILE_SET,
+  loraRankFor,
+  PROFILE_SETS,
+  profileSet,
+  REFERENCE_SMALL,
+  SWE_VERIFIED,
+} from './simulated/profiles';
+export type { SimulatedWorldOptions } from './simulated/world';
+export { ModelWorld, SimulatedWorld, STRATA, stratumIndex } from './simulated/world';
+export type { BootstrapOptions, Estimate } from './stats/bootstrap';
+export {
+  bootstrapMean,
+  capturedShare,
+  mean,
+  pairedBootstrap,
+  percentileInterval,
+  quantileSorted,
+  resampleMeans,
+} from './stats/bootstrap';
+export { brierScore, expectedBrierScore, expectedCalibrationError } from './stats/calibration';
+export type { StratifiedSample } from './stats/split';
+export { largestRemainder, stratifiedFolds, stratifiedSample } from './stats/split';

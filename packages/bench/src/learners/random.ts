@@ -1,0 +1,127 @@
+import type { Task, Trajectory } from '@sona/core';
+import type {
+  ChooseOptions,
+  ChooseResult,
+  EpochSummary,
+  Learner,
+  LearnerFactory,
+  LearnerFactoryArgs,
+  Outcome,
+} from '../learner';
+
+/** FNV-1a of a string, mixed with a salt: a fixed pseudo-random arm per task, without RNG draws. */
+function hashString(s: string, salt: number): number {
+  let h = (0x811c9dc5 ^ salt) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+/**
+ * The baseline that learns nothing: every arm uniformly at random (while training from its
+ * stream; for evaluation a fixed pseudo-random arm per task, so that evaluating draws nothing).
+ * Its confidence is the chosen arm's observed success rate with Laplace smoothing, and it picks
+ * training tasks uniformly. Its learned rate estimates the base rate.
+ */
+export class UniformRandomLearner implements Learner {
+  readonly #args: LearnerFactoryArgs;
+  readonly #salt: number;
+  readonly #successes: Float64Array;
+  readonly #attempts: Float64Array;
+  #epoch = 0;
+  #epochAttempts = 0;
+  #epochSuccesses = 0;
+  #epochConfidence = 0;
+  #epochDifficulty = 0;
+
+  constructor(args: LearnerFactoryArgs) {
+    this.#args = args;
+    this.#salt = args.rng.uint32();
+    this.#successes = new Float64Array(args.arms.length);
+    this.#attempts = new Float64Array(args.arms.length);
+  }
+
+  #scores(): Float32Array {
+    return Float32Array.from(this.#attempts, (n, a) => (this.#successes[a]! + 1) / (n + 2));
+  }
+
+  choose(task: Task, options: ChooseOptions = {}): ChooseResult {
+    const { arms, rng } = this.#args;
+    const a =
+      options.explore === false
+        ? hashString(task.id, this.#salt) % arms.length
+        : rng.int(arms.length);
+    const scores = this.#scores();
+    return { arm: arms[a]!, confidence: scores[a]!, scores };
+  }
+
+  record(task: Task, arm: string, outcome: Outcome): Trajectory {
+    const a = this.#args.arms.indexOf(arm);
+    const confidence = (this.#successes[a]! + 1) / (this.#attempts[a]! + 2);
+    this.#attempts[a]! += 1;
+    if (outcome.success) this.#successes[a]! += 1;
+    this.#epochAttempts++;
+    if (outcome.success) this.#epochSuccesses++;
+    this.#epochConfidence += confidence;
+    this.#epochDifficulty += task.difficulty;
+    return {
+      taskId: task.id,
+      type: task.type,
+      difficulty: task.difficulty,
+      embedding: task.embedding,
+      arm,
+      success: outcome.success,
+      quality: outcome.quality,
+      confidence,
+      tdError: (outcome.success ? 1 : 0) - confidence,
+      epoch: this.#epoch + 1,
+    };
+  }
+
+  pickTask(candidates: readonly Task[]): Task {
+    return this.#args.rng.pick(candidates);
+  }
+
+  endEpoch(): EpochSummary {
+    this.#epoch++;
+    const n = Math.max(1, this.#epochAttempts);
+    const summary: EpochSummary = {
+      epoch: this.#epoch,
+      successRate: this.#epochSuccesses / n,
+      meanConfidence: this.#epochConfidence / n,
+      patterns: 0,
+      learningRate: 0,
+      temperature: 0,
+      difficulty: this.#epochDifficulty / n,
+    };
+    this.#epochAttempts = 0;
+    this.#epochSuccesses = 0;
+    this.#epochConfidence = 0;
+    this.#epochDifficulty = 0;
+    return summary;
+  }
+
+  stats(): Record<string, unknown> {
+    let attempts = 0;
+    let successes = 0;
+    for (let a = 0; a < this.#attempts.length; a++) {
+      attempts += this.#attempts[a]!;
+      successes += this.#successes[a]!;
+    }
+    return { learner: 'uniform-random', epochs: this.#epoch, attempts, successes };
+  }
+
+  state(): unknown {
+    return {
+      kind: 'uniform-random',
+      epoch: this.#epoch,
+      salt: this.#salt,
+      attempts: Array.from(this.#attempts),
+      successes: Array.from(this.#successes),
+      rng: this.#args.rng.state(),
+    };
+  }
+}
+
+export const uniformRandomLearner: LearnerFactory = (args) => new UniformRandomLearner(args);

@@ -1,0 +1,197 @@
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { SonaError } from '@sona/core';
+import type { BenchmarkResult } from '../protocol/result';
+import { canonicalHash } from './canonical-json';
+
+/** `benchmark-<version>-<mode>.json` for SONA, with a `-<learner>` suffix for any other learner. */
+export function resultFileName(version: string, mode: string, learner: string): string {
+  return `benchmark-${version}-${mode}${learner === 'sona' ? '' : `-${learner}`}.json`;
+}
+
+/**
+ * Creates the output folder if needed and proves it can be written (by writing and removing a
+ * probe file), before any work is done. Throws OUTPUT_UNWRITABLE with the reason.
+ */
+export function ensureWritableDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.sona-bench-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SonaError('OUTPUT_UNWRITABLE', `cannot write to output folder '${dir}': ${reason}`, {
+      path: dir,
+      cause: error,
+    });
+  }
+}
+
+/** Writes a file whole or not at all: a temporary file beside it, then a rename. */
+export function writeFileAtomic(path: string, content: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new SonaError('OUTPUT_UNWRITABLE', `cannot write '${path}': ${String(error)}`, {
+      path,
+      cause: error,
+    });
+  }
+}
+
+/** Recomputes a parsed result's hash (everything but `resultHash` and `run`). */
+export function computeResultHash(result: Record<string, unknown>): string {
+  const { resultHash: _hash, run: _run, ...content } = result;
+  return canonicalHash(content);
+}
+
+export interface LoadedResult {
+  readonly file: string;
+  readonly result: BenchmarkResult;
+  /** Whether `resultHash` matches the content. */
+  readonly hashOk: boolean;
+}
+
+/**
+ * Every `benchmark-*.json` in a folder that parses as a result of this format, sorted by file
+ * name. Files that cannot be read or are of another format are listed in `skipped`.
+ */
+export function loadResults(dir: string): { results: LoadedResult[]; skipped: string[] } {
+  const results: LoadedResult[] = [];
+  const skipped: string[] = [];
+  const files = readdirSync(dir)
+    .filter((f) => /^benchmark-.*\.json$/.test(f))
+    .sort();
+  for (const file of files) {
+    try {
+      const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+      if (parsed === null || typeof parsed !== 'object' || parsed.format !== 'sona-benchmark/1') {
+        skipped.push(`${file}: not a sona-benchmark/1 result`);
+        continue;
+      }
+      const problem = resultShapeProblem(parsed);
+      if (problem !== undefined) {
+        skipped.push(`${file}: ${problem}`);
+        continue;
+      }
+      const hashOk = computeResultHash(parsed) === parsed.resultHash;
+      results.push({ file, result: parsed as unknown as BenchmarkResult, hashOk });
+    } catch (error) {
+      skipped.push(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return { results, skipped };
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+const isEstimate = (v: unknown): boolean =>
+  isObject(v) &&
+  isNumber(v.rate) &&
+  Array.isArray(v.ci) &&
+  v.ci.length === 2 &&
+  v.ci.every(isNumber);
+
+/**
+ * The first field the reports need that a parsed result lacks (a file from another version of
+ * this package, or edited by hand), or undefined when it has them all.
+ */
+export function resultShapeProblem(r: Record<string, unknown>): string | undefined {
+  const config = r.config;
+  const environment = r.environment;
+  const holdout = r.holdout;
+  if (!['v1', 'v2', 'v3'].includes(r.version as string)) return 'version is not v1, v2 or v3';
+  for (const key of ['mode', 'learner', 'title', 'resultHash'] as const) {
+    if (typeof r[key] !== 'string') return `${key} is missing`;
+  }
+  if (!isNumber(r.seed)) return 'seed is missing';
+  if (!isObject(config)) return 'config is missing';
+  for (const key of [
+    'epochs',
+    'tasksPerEpoch',
+    'poolSize',
+    'holdoutTasks',
+    'folds',
+    'bootstrapResamples',
+    'level',
+  ] as const) {
+    if (!isNumber(config[key])) return `config.${key} is missing`;
+  }
+  if (typeof config.profiles !== 'string' || !Array.isArray(config.ablations)) {
+    return 'config.profiles or config.ablations is missing';
+  }
+  if (!isObject(environment) || !Array.isArray(environment.profiles)) {
+    return 'environment.profiles is missing';
+  }
+  if (!isObject(holdout) || !Array.isArray(holdout.taskIds)) return 'holdout.taskIds is missing';
+  if (!Array.isArray(r.models) || r.models.length === 0) return 'models are missing';
+  for (const [i, m] of r.models.entries()) {
+    const where = `models[${i}]`;
+    if (!isObject(m) || typeof m.name !== 'string' || !isNumber(m.paramsB)) {
+      return `${where} has no name or size`;
+    }
+    for (const key of [
+      'base',
+      'learned',
+      'oracle',
+      'gain',
+      'captured',
+      'efficiencyPerB',
+    ] as const) {
+      if (!isEstimate(m[key])) return `${where}.${key} is not a rate with an interval`;
+    }
+    const c = m.confidence;
+    if (!isObject(c) || !isNumber(c.mean) || !isNumber(c.ece) || !isNumber(c.brier)) {
+      return `${where}.confidence is incomplete`;
+    }
+    const cv = m.crossValidation;
+    if (
+      !isObject(cv) ||
+      !isEstimate(cv.learned) ||
+      !isEstimate(cv.base) ||
+      !isEstimate(cv.oracle)
+    ) {
+      return `${where}.crossValidation is incomplete`;
+    }
+    if (!Array.isArray(m.history) || !m.history.every((h) => isObject(h) && isEstimate(h.valid))) {
+      return `${where}.history is incomplete`;
+    }
+    if (
+      !Array.isArray(m.ablations) ||
+      !m.ablations.every(
+        (a) =>
+          isObject(a) &&
+          typeof a.key === 'string' &&
+          isEstimate(a.difference) &&
+          isEstimate(a.learned),
+      )
+    ) {
+      return `${where}.ablations are incomplete`;
+    }
+    if (
+      !Array.isArray(m.holdoutLearned) ||
+      m.holdoutLearned.length !== holdout.taskIds.length ||
+      !m.holdoutLearned.every(isNumber)
+    ) {
+      return `${where}.holdoutLearned does not match holdout.taskIds`;
+    }
+  }
+  return undefined;
+}

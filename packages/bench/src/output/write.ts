@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { BenchmarkResult } from '../protocol/result';
+import { ensureWritableDirectory, loadResults, resultFileName, writeFileAtomic } from './files';
+import { buildReportData } from './report-data';
+import { renderHtmlReport } from './report-html';
+import { renderMarkdownReport } from './report-markdown';
+
+export interface WrittenOutputs {
+  readonly resultFile: string;
+  readonly markdownFile: string;
+  readonly htmlFile: string;
+  /** Result files in the folder that the reports left out, with the reason. */
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Writes `benchmark-<version>-<mode>.json` into the folder, then regenerates `report.md` and
+ * `report.html` from every result file there (so a report compares versions once several have
+ * run). Each file is written whole or not at all.
+ */
+export function writeBenchmarkOutputs(outDir: string, result: BenchmarkResult): WrittenOutputs {
+  ensureWritableDirectory(outDir);
+  const resultFile = join(outDir, resultFileName(result.version, result.mode, result.learner));
+  writeFileAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  return writeReports(outDir, resultFile);
+}
+
+/** Regenerates report.md and report.html from the result files in a folder. */
+export function writeReports(outDir: string, resultFile = ''): WrittenOutputs {
+  const { results, skipped } = loadResults(outDir);
+  const data = buildReportData(results, skipped);
+  const markdownFile = join(outDir, 'report.md');
+  const htmlFile = join(outDir, 'report.html');
+  writeFileAtomic(markdownFile, renderMarkdownReport(data));
+  writeFileAtomic(htmlFile, renderHtmlReport(data));
+  return { resultFile, markdownFile, htmlFile, skipped };
+}

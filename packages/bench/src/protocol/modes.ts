@@ -1,0 +1,71 @@
+import { isVersion, SonaError, type Version } from '@sona/core';
+
+export const MODES = ['quick', 'default', 'full'] as const;
+export type Mode = (typeof MODES)[number];
+
+export function isMode(value: unknown): value is Mode {
+  return typeof value === 'string' && (MODES as readonly string[]).includes(value);
+}
+
+export interface Schedule {
+  readonly epochs: number;
+  /** Training tasks per epoch. */
+  readonly tasksPerEpoch: number;
+}
+
+/** Epochs and training tasks per epoch (SPEC version table). */
+export const SCHEDULES: Readonly<Record<Version, Readonly<Record<Mode, Schedule>>>> = {
+  v1: {
+    default: { epochs: 5, tasksPerEpoch: 50 },
+    quick: { epochs: 3, tasksPerEpoch: 30 },
+    full: { epochs: 10, tasksPerEpoch: 100 },
+  },
+  v2: {
+    default: { epochs: 7, tasksPerEpoch: 50 },
+    quick: { epochs: 5, tasksPerEpoch: 30 },
+    full: { epochs: 10, tasksPerEpoch: 100 },
+  },
+  v3: {
+    default: { epochs: 8, tasksPerEpoch: 60 },
+    quick: { epochs: 6, tasksPerEpoch: 40 },
+    full: { epochs: 12, tasksPerEpoch: 120 },
+  },
+};
+
+/**
+ * Tasks in the simulated pool per mode, the same for every version so that versions are
+ * compared on the same held-out tasks. 10% is held out (100 / 150 / 200 tasks); each fold's
+ * training split (54% of the pool) is far larger than one epoch's tasks.
+ */
+export const POOL_SIZES: Readonly<Record<Mode, number>> = {
+  quick: 1000,
+  default: 1500,
+  full: 2000,
+};
+
+/** The measurement protocol (SPEC "Measuring honestly"). */
+export const PROTOCOL = {
+  /** Share of the pool held out for the final numbers only (stratified by type × bucket). */
+  holdoutFraction: 0.1,
+  /** Cross-validation folds; fold f tests, fold f+1 (mod 5) validates, the other three train. */
+  folds: 5,
+  /** Bootstrap resamples for the final numbers and every comparison. */
+  bootstrapResamples: 2000,
+  /**
+   * Bootstrap resamples over the non-held-out tasks: the per-epoch learning-curve bands and the
+   * cross-validation estimate (secondary figures; the held-out figures use `bootstrapResamples`).
+   */
+  curveResamples: 1000,
+  /** Two-sided coverage of every interval. */
+  level: 0.95,
+  /** Equal-width confidence bins of the ECE. */
+  calibrationBins: 10,
+} as const;
+
+export function schedule(version: Version, mode: Mode): Schedule {
+  if (!isVersion(version)) {
+    throw new SonaError('INVALID_ARGUMENT', `unknown version '${String(version)}'`);
+  }
+  if (!isMode(mode)) throw new SonaError('INVALID_ARGUMENT', `unknown mode '${String(mode)}'`);
+  return SCHEDULES[version][mode];
+}

@@ -1,0 +1,218 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { isSonaError, SonaError, type SonaErrorCode } from '@sona/core';
+import type { LearnerFactory } from '../learner';
+import { resolveLearnerFactory } from '../learners/registry';
+import { canonicalHash } from '../output/canonical-json';
+import { assembleResult } from '../protocol/assemble';
+import {
+  type BenchmarkContext,
+  type BenchmarkSpec,
+  createContext,
+  type JobSpec,
+  jobKey,
+  planJobs,
+} from '../protocol/context';
+import { type JobResult, runJob } from '../protocol/job';
+import type { BenchmarkContent, BenchmarkResult } from '../protocol/result';
+
+export interface RunBenchmarkOptions extends BenchmarkSpec {
+  /**
+   * The learner: a name the registry knows (`sona`, `random`), which worker threads can load,
+   * or a factory, which runs in this thread only.
+   */
+  readonly learner: string | { readonly name: string; readonly factory: LearnerFactory };
+  /** Worker threads; 0 runs every job in this thread. Default: one per available core. */
+  readonly workers?: number;
+  /** Called after each finished job. */
+  readonly onProgress?: (done: number, total: number, job: JobSpec) => void;
+  /** The built worker entry (`dist/worker.js`); defaults to the one beside this module. */
+  readonly workerUrl?: URL;
+}
+
+export interface CheckpointState {
+  readonly model: string;
+  /** The fold-0 learner's `state()`, for @sona/checkpoint. */
+  readonly state: unknown;
+}
+
+export interface BenchmarkRun {
+  readonly result: BenchmarkResult;
+  readonly checkpoints: readonly CheckpointState[];
+}
+
+/** Hash of a result's content: everything but `resultHash` and `run`. */
+export function resultHashOf(content: BenchmarkContent | BenchmarkResult): string {
+  const { resultHash: _hash, run: _run, ...rest } = content as BenchmarkResult;
+  return canonicalHash(rest);
+}
+
+/**
+ * Runs the whole protocol for a version, mode, seed and profile set, and assembles the result.
+ * The result (and its hash) is the same for any number of workers.
+ */
+export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkRun> {
+  const started = Date.now();
+  const spec: BenchmarkSpec = {
+    version: options.version,
+    mode: options.mode,
+    seed: options.seed,
+    profiles: options.profiles,
+  };
+  const jobs = planJobs(spec);
+  const learnerName = typeof options.learner === 'string' ? options.learner : options.learner.name;
+  const factory =
+    typeof options.learner === 'string'
+      ? resolveLearnerFactory(options.learner)
+      : options.learner.factory;
+  const requested = options.workers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 0) {
+    throw new SonaError('INVALID_ARGUMENT', `workers must be an integer ≥ 0, got ${requested}`);
+  }
+  if (requested > 0 && typeof options.learner !== 'string') {
+    throw new SonaError(
+      'INVALID_ARGUMENT',
+      'a learner given as a factory runs in this thread only: pass workers: 0',
+      { path: 'workers' },
+    );
+  }
+  const workers = Math.min(requested, jobs.length);
+  let context: BenchmarkContext;
+  let results: Map<string, JobResult>;
+  if (workers === 0) {
+    context = createContext(spec);
+    results = runInThread(context, jobs, factory, options.onProgress);
+  } else {
+    // The workers start first; this thread builds its own copy of the context (for assembly)
+    // while they run.
+    const running = runInWorkers(spec, learnerName, jobs, workers, options);
+    try {
+      context = createContext(spec);
+    } catch (error) {
+      running.catch(() => undefined);
+      throw error;
+    }
+    results = await running;
+  }
+  const content = assembleResult(context, results, learnerName);
+  const checkpoints = context.models.map((model, m) => ({
+    model: model.profile.name,
+    state: results.get(jobKey({ modelIndex: m, fold: 0, variant: 'full' }))!.state,
+  }));
+  const result: BenchmarkResult = {
+    ...content,
+    resultHash: canonicalHash(content),
+    run: {
+      startedAt: new Date(started).toISOString(),
+      wallMs: Date.now() - started,
+      workers,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+  };
+  return { result, checkpoints };
+}
+
+function runInThread(
+  context: BenchmarkContext,
+  jobs: readonly JobSpec[],
+  factory: LearnerFactory,
+  onProgress: RunBenchmarkOptions['onProgress'],
+): Map<string, JobResult> {
+  const results = new Map<string, JobResult>();
+  for (const job of jobs) {
+    results.set(jobKey(job), runJob(context, job, factory));
+    onProgress?.(results.size, jobs.length, job);
+  }
+  return results;
+}
+
+/** What the worker entry receives at start. */
+export interface WorkerData {
+  readonly spec: BenchmarkSpec;
+  readonly learner: string;
+}
+
+export type WorkerReply =
+  | { readonly id: number; readonly result: JobResult }
+  | {
+      readonly id: number;
+      readonly error: { readonly code?: string; readonly message: string; readonly path?: string };
+    };
+
+function runInWorkers(
+  spec: BenchmarkSpec,
+  learner: string,
+  jobs: readonly JobSpec[],
+  workerCount: number,
+  options: RunBenchmarkOptions,
+): Promise<Map<string, JobResult>> {
+  const url = options.workerUrl ?? new URL('./worker.js', import.meta.url);
+  const results = new Map<string, JobResult>();
+  const workerData: WorkerData = { spec, learner };
+  return new Promise((resolve, reject) => {
+    const pool: Worker[] = [];
+    let next = 0;
+    let failed = false;
+    const stopAll = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      for (const w of pool) void w.terminate();
+      reject(error);
+    };
+    const dispatch = (worker: Worker) => {
+      if (next < jobs.length) {
+        const id = next++;
+        worker.postMessage({ id, job: jobs[id] });
+      } else {
+        void worker.terminate();
+      }
+    };
+    for (let w = 0; w < workerCount; w++) {
+      const worker = new Worker(url, { workerData });
+      pool.push(worker);
+      worker.on('message', (reply: WorkerReply) => {
+        if (failed) return;
+        if ('error' in reply) {
+          stopAll(rebuildError(reply.error));
+          return;
+        }
+        const job = jobs[reply.id]!;
+        results.set(jobKey(job), reply.result);
+        options.onProgress?.(results.size, jobs.length, job);
+        if (results.size === jobs.length) {
+          for (const p of pool) void p.terminate();
+          resolve(results);
+        } else {
+          dispatch(worker);
+        }
+      });
+      worker.on('error', (error) => stopAll(error));
+      worker.on('exit', (code) => {
+        if (!failed && results.size < jobs.length && code !== 0 && code !== 1) {
+          stopAll(new SonaError('INVALID_STATE', `a benchmark worker exited with code ${code}`));
+        }
+      });
+      dispatch(worker);
+    }
+  });
+}
+
+function rebuildError(error: { code?: string; message: string; path?: string }): Error {
+  if (error.code !== undefined) {
+    return new SonaError(error.code as SonaErrorCode, error.message, {
+      ...(error.path === undefined ? {} : { path: error.path }),
+    });
+  }
+  return new Error(error.message);
+}
+
+/** A worker-safe description of an error. */
+export function describeError(error: unknown): { code?: string; message: string; path?: string } {
+  if (isSonaError(error)) {
+    return error.path === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, path: error.path };
+  }
+  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+}
