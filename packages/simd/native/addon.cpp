@@ -212,6 +212,9 @@ Napi::Value top_k(const Napi::CallbackInfo& info) {
   const I32 indices = int32_arg(info, 4, "indices");
   const F32 scores = float32_arg(info, 5, "scores");
   const size_t k = indices.length;
+  if (batch.rows > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    fail(env, "OUT_OF_RANGE", "topK takes at most 2^31 - 1 rows (indices are Int32)");
+  }
   if (k > batch.rows) fail(env, "INVALID_ARGUMENT", "k is larger than the number of rows");
   expect_length(env, scores.length, k, "scores");
   const size_t index_bytes = k * sizeof(int32_t);
