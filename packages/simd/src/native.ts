@@ -123,6 +123,7 @@ function asSonaError(error: unknown): unknown {
 function wrapTable(name: BackendName, t: NativeTable): Kernels {
   return {
     name,
+    checksOverlap: true,
     dot(a, b) {
       try {
         return t.dot(a, b);
