@@ -29,43 +29,66 @@ export interface PickOptions {
  * With DDA as well: uniform over the allowed candidates within ±0.1 of the target difficulty,
  * else the allowed candidate nearest to it (the first on ties).
  */
-export function pickTask(candidates: readonly Task[], options: PickOptions, rng: Rng): Task {
-  if (candidates.length === 0) throw new SonaError('EMPTY_INPUT', 'pickTask needs candidates');
-  // Counted passes instead of filtered copies: the j-th eligible candidate in order is the
-  // same task `filter(...)[j]` would give, without allocating on every training step.
-  const allowed = options.curriculum ? bucketsFor(options.epoch, options.epochs) : null;
-  const inBuckets = (t: Task) => allowed === null || allowed.includes(t.bucket);
-  let poolSize = 0;
-  for (const t of candidates) if (inBuckets(t)) poolSize++;
-  const inPool = poolSize > 0 ? inBuckets : () => true;
-  if (poolSize === 0) poolSize = candidates.length;
+const BUCKET_BIT: Readonly<Record<Bucket, number>> = { easy: 1, medium: 2, hard: 4 };
 
-  if (options.dda) {
-    const target = options.targetDifficulty;
-    const near = (t: Task) => inPool(t) && Math.abs(t.difficulty - target) <= DDA_BAND;
-    let nearCount = 0;
-    for (const t of candidates) if (near(t)) nearCount++;
-    if (nearCount > 0) return nth(candidates, near, rng.int(nearCount));
-    let best: Task | undefined;
-    for (const t of candidates) {
-      if (!inPool(t)) continue;
-      if (
-        best === undefined ||
-        Math.abs(t.difficulty - target) < Math.abs(best.difficulty - target)
-      ) {
-        best = t;
-      }
-    }
-    return best!;
+export function pickTask(candidates: readonly Task[], options: PickOptions, rng: Rng): Task {
+  const n = candidates.length;
+  if (n === 0) throw new SonaError('EMPTY_INPUT', 'pickTask needs candidates');
+  // Counted passes instead of filtered copies (this runs on every training step): the j-th
+  // eligible candidate in order is the task `filter(...)[j]` would give.
+  let allowed = 7;
+  if (options.curriculum) {
+    allowed = 0;
+    for (const bucket of bucketsFor(options.epoch, options.epochs)) allowed |= BUCKET_BIT[bucket];
   }
-  return nth(candidates, inPool, rng.int(poolSize));
+  const target = options.targetDifficulty;
+  let inBuckets = 0;
+  let nearInBuckets = 0;
+  let nearAll = 0;
+  for (let i = 0; i < n; i++) {
+    const t = candidates[i]!;
+    const near = options.dda && Math.abs(t.difficulty - target) <= DDA_BAND;
+    if ((BUCKET_BIT[t.bucket] & allowed) !== 0) {
+      inBuckets++;
+      if (near) nearInBuckets++;
+    }
+    if (near) nearAll++;
+  }
+  // With no candidate in the allowed buckets, every candidate is allowed.
+  const mask = inBuckets > 0 ? allowed : 7;
+  if (!options.dda) return nth(candidates, mask, -1, 0, rng.int(inBuckets > 0 ? inBuckets : n));
+  const nearCount = inBuckets > 0 ? nearInBuckets : nearAll;
+  if (nearCount > 0) return nth(candidates, mask, target, DDA_BAND, rng.int(nearCount));
+  let best: Task | undefined;
+  for (let i = 0; i < n; i++) {
+    const t = candidates[i]!;
+    if ((BUCKET_BIT[t.bucket] & mask) === 0) continue;
+    if (
+      best === undefined ||
+      Math.abs(t.difficulty - target) < Math.abs(best.difficulty - target)
+    ) {
+      best = t;
+    }
+  }
+  return best!;
 }
 
-/** The `index`-th candidate (from 0) that satisfies `eligible`. */
-function nth(candidates: readonly Task[], eligible: (t: Task) => boolean, index: number): Task {
+/**
+ * The `index`-th candidate (from 0) whose bucket is in `mask` and, when `band` > 0, whose
+ * difficulty is within `band` of `target`.
+ */
+function nth(
+  candidates: readonly Task[],
+  mask: number,
+  target: number,
+  band: number,
+  index: number,
+): Task {
   let seen = 0;
-  for (const t of candidates) {
-    if (!eligible(t)) continue;
+  for (let i = 0; i < candidates.length; i++) {
+    const t = candidates[i]!;
+    if ((BUCKET_BIT[t.bucket] & mask) === 0) continue;
+    if (band > 0 && !(Math.abs(t.difficulty - target) <= band)) continue;
     if (seen === index) return t;
     seen++;
   }

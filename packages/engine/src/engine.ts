@@ -677,8 +677,7 @@ export class SonaEngine {
     }
     if (!touched) return;
     const gradients = adapter.gradients();
-    this.#ewc?.updateFisher(gradients);
-    this.#ewc?.addGradient(adapter.parameters(), gradients);
+    this.#ewc?.updateFisherAndAddGradient(adapter.parameters(), gradients);
     adapter.step(this.#learningRate.rate);
   }
 

@@ -426,3 +426,55 @@ describe('λ per version', () => {
     expect(Object.isFrozen(EWC_LAMBDA)).toBe(true);
   });
 });
+
+describe('updateFisherAndAddGradient', () => {
+  it('equals updateFisher then addGradient, bit for bit, before and after consolidation', () => {
+    const vector = (n: number) =>
+      fc
+        .array(fc.float({ min: -10, max: 10, noNaN: true }), { minLength: n, maxLength: n })
+        .map((v) => Float32Array.from(v));
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 40 })
+          .chain((n) => fc.tuple(vector(n), vector(n), vector(n), vector(n))),
+        fc.boolean(),
+        fc.double({ min: 0, max: 1000, noNaN: true }),
+        ([params, anchor, grad, warmup], consolidate, lambda) => {
+          const make = () => {
+            const ewc = new Ewc({ size: params.length, lambda });
+            ewc.updateFisher(warmup);
+            if (consolidate) ewc.consolidate(anchor);
+            return ewc;
+          };
+          const separate = make();
+          const g1 = grad.slice();
+          separate.updateFisher(g1);
+          separate.addGradient(params, g1);
+          const fused = make();
+          const g2 = grad.slice();
+          fused.updateFisherAndAddGradient(params, g2);
+          expect(Array.from(new Uint32Array(g2.buffer))).toEqual(
+            Array.from(new Uint32Array(g1.buffer)),
+          );
+          expect(Array.from(new Uint32Array(fused.fisher().slice().buffer))).toEqual(
+            Array.from(new Uint32Array(separate.fisher().slice().buffer)),
+          );
+        },
+      ),
+    );
+  });
+
+  it('refuses NaN and leaves the Fisher estimate and the gradient unchanged', () => {
+    const ewc = new Ewc({ size: 3, lambda: 400 });
+    ewc.consolidate(new Float32Array(3));
+    const grad = Float32Array.of(1, Number.NaN, 2);
+    const before = ewc.fisher().slice();
+    expect(() => ewc.updateFisherAndAddGradient(new Float32Array(3), grad)).toThrow();
+    expect(Array.from(ewc.fisher())).toEqual(Array.from(before));
+    expect(grad[0]).toBe(1);
+    expect(() =>
+      ewc.updateFisherAndAddGradient(Float32Array.of(0, Number.NaN, 0), new Float32Array(3)),
+    ).toThrow();
+  });
+});

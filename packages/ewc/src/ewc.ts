@@ -74,6 +74,7 @@ export class Ewc {
   readonly #fisher: Float32Array;
   readonly #anchor: Float32Array;
   readonly #scratch: Float32Array;
+  readonly #scratchGrad: Float32Array;
   #consolidated: boolean;
 
   constructor(options: EwcOptions) {
@@ -89,6 +90,7 @@ export class Ewc {
     this.#fisher = new Float32Array(size);
     this.#anchor = new Float32Array(size);
     this.#scratch = new Float32Array(size);
+    this.#scratchGrad = new Float32Array(size);
     this.#consolidated = false;
   }
 
@@ -128,6 +130,44 @@ export class Ewc {
       });
     }
     fisher.set(next);
+  }
+
+  /**
+   * `updateFisher(grad)` then `addGradient(params, grad)`, bit for bit, in one pass over the
+   * parameters (what a training step does with each data gradient). Validates everything
+   * before changing anything.
+   */
+  updateFisherAndAddGradient(params: Float32Array, grad: Float32Array): void {
+    assertFloat32Array(params, 'params', this.size);
+    assertFloat32Array(grad, 'grad', this.size);
+    const fisher = this.#fisher;
+    const anchor = this.#anchor;
+    const nextFisher = this.#scratch;
+    const nextGrad = this.#scratchGrad;
+    const { decay, lambda } = this;
+    const rate = 1 - decay;
+    const consolidated = this.#consolidated;
+    if (!consolidated) assertAllFinite(params, 'params'); // the loop below does not read it
+    let finite = true;
+    for (let i = 0; i < fisher.length; i++) {
+      const g = grad[i]!;
+      const f = Math.fround(decay * fisher[i]! + rate * (g * g));
+      nextFisher[i] = f;
+      const v = consolidated ? Math.fround(g + lambda * f * (params[i]! - anchor[i]!)) : g;
+      nextGrad[i] = v;
+      if (f - f !== 0 || v - v !== 0) finite = false;
+    }
+    if (!finite) {
+      assertAllFinite(params, 'params');
+      assertAllFinite(grad, 'grad');
+      const badFisher = firstNonFinite(nextFisher);
+      const bad = badFisher >= 0 ? badFisher : firstNonFinite(nextGrad);
+      throw new SonaError('NON_FINITE', `EWC update overflows float32 at index ${bad}`, {
+        path: `grad[${bad}]`,
+      });
+    }
+    fisher.set(nextFisher);
+    grad.set(nextGrad);
   }
 
   /** θ* ← θ (a copy: later changes to `params` do not move the anchor). */
