@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   CHECKPOINT_NOT_JSON: 'the checkpoint is not valid JSON',
   CHECKPOINT_TRUNCATED: 'the checkpoint ends before its JSON does',
   CHECKPOINT_FORBIDDEN_KEY: 'the checkpoint contains __proto__, constructor or prototype keys',
+  CHECKPOINT_DUPLICATE_KEY: 'an object in the checkpoint has the same key twice',
   CHECKPOINT_BAD_NUMBER: 'a number field holds NaN, Infinity, a string or another non-number',
   CHECKPOINT_SCHEMA: 'the checkpoint does not match its schema',
   CHECKPOINT_SHAPE_MISMATCH: 'tensor shapes in the checkpoint disagree with each other',

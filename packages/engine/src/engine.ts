@@ -1,4 +1,10 @@
 import {
+  type Checkpoint,
+  type CheckpointState,
+  checkpointState,
+  createCheckpoint,
+} from '@sona/checkpoint';
+import {
   type Arm,
   assertAllFinite,
   assertFloat32Array,
@@ -42,6 +48,7 @@ import {
   UniformReplay,
   type UniformReplayState,
 } from '@sona/replay';
+import { type CheckpointContext, checkpointFromEngineState } from './checkpoint-state';
 import { pickTask } from './curriculum';
 import { checkDdaState, type DdaState, ddaAfter, initialDda } from './dda';
 import { addTdGradient, OnlineCounts, scoresFromMatches } from './learning-signal';
@@ -110,9 +117,11 @@ export interface Outcome {
 }
 
 export interface EpochSummary {
+  /** The epoch that ended, counted from 1. */
   readonly epoch: number;
   readonly attempts: number;
   readonly successRate: number;
+  readonly meanQuality: number;
   readonly meanConfidence: number;
   readonly patterns: number;
   readonly learningRate: number;
@@ -164,11 +173,12 @@ export interface EngineState {
   readonly patterns: PatternBankState;
   readonly contrastive: ContrastiveMemoryState | null;
   readonly online: { pattern: number; successes: number[]; trials: number[] }[];
-  readonly typePrior: { successes: number[][]; trials: number[][] };
+  /** Per task type and arm: trials and successes; per task type: the sum of qualities. */
+  readonly typeStats: { successes: number[][]; trials: number[][]; qualitySum: number[] };
   readonly dda: DdaState;
   readonly learningRate: LearningRateState;
   readonly epoch: number;
-  readonly current: { attempts: number; successes: number; confidence: number };
+  readonly current: { attempts: number; successes: number; confidence: number; quality: number };
   readonly previousSuccessRate: number | null;
   readonly history: EpochSummary[];
 }
@@ -260,11 +270,11 @@ export class SonaEngine {
   #bank: PatternBank;
   #contrastive: ContrastiveMemory | null;
   #online: OnlineCounts;
-  #typePrior: { successes: number[][]; trials: number[][] };
+  #typeStats: { successes: number[][]; trials: number[][]; qualitySum: number[] };
   #dda: DdaState;
   #learningRate: LearningRateState;
   #epoch = 0;
-  #current = { attempts: 0, successes: 0, confidence: 0 };
+  #current = { attempts: 0, successes: 0, confidence: 0, quality: 0 };
   #previousSuccessRate: number | null = null;
   #history: EpochSummary[] = [];
   readonly #armIndex: Map<Arm, number>;
@@ -348,9 +358,10 @@ export class SonaEngine {
     });
     this.#contrastive = this.config.contrastive ? new ContrastiveMemory() : null;
     this.#online = new OnlineCounts(this.arms.length);
-    this.#typePrior = {
+    this.#typeStats = {
       successes: TASK_TYPES.map(() => new Array(this.arms.length).fill(0)),
       trials: TASK_TYPES.map(() => new Array(this.arms.length).fill(0)),
+      qualitySum: TASK_TYPES.map(() => 0),
     };
     this.#dda = initialDda();
     this.#learningRate = initialLearningRate();
@@ -468,8 +479,9 @@ export class SonaEngine {
     this.#replay.add({ quality, trajectory, input: input.slice() }, trajectory.tdError);
     if (matches.length > 0) this.#online.record(matches[0]!.pattern.id, armIndex, outcome.success);
     const t = TASK_TYPES.indexOf(type);
-    this.#typePrior.trials[t]![armIndex]! += 1;
-    if (outcome.success) this.#typePrior.successes[t]![armIndex]! += 1;
+    this.#typeStats.trials[t]![armIndex]! += 1;
+    if (outcome.success) this.#typeStats.successes[t]![armIndex]! += 1;
+    this.#typeStats.qualitySum[t]! += quality;
     this.#contrastive?.add(adapted, outcome.success);
 
     this.#learn(input, type, adapted, matches, armIndex, value);
@@ -478,6 +490,7 @@ export class SonaEngine {
     this.#current.attempts += 1;
     if (outcome.success) this.#current.successes += 1;
     this.#current.confidence += confidence;
+    this.#current.quality += quality;
     return trajectory;
   }
 
@@ -511,9 +524,10 @@ export class SonaEngine {
     this.#ewc?.consolidate(this.#adapter.parameters());
     const trend = this.#previousSuccessRate === null ? 0 : successRate - this.#previousSuccessRate;
     const summary: EpochSummary = {
-      epoch: this.#epoch,
+      epoch: this.#epoch + 1,
       attempts,
       successRate,
+      meanQuality: attempts === 0 ? 0 : this.#current.quality / attempts,
       meanConfidence: attempts === 0 ? 0 : this.#current.confidence / attempts,
       patterns: this.#bank.patterns.length,
       learningRate: this.#learningRate.rate,
@@ -524,7 +538,7 @@ export class SonaEngine {
     if (attempts > 0) this.#previousSuccessRate = successRate;
     this.#history.push(summary);
     this.#epoch += 1;
-    this.#current = { attempts: 0, successes: 0, confidence: 0 };
+    this.#current = { attempts: 0, successes: 0, confidence: 0, quality: 0 };
     return summary;
   }
 
@@ -579,8 +593,8 @@ export class SonaEngine {
     }
     // No pattern matches: the task type's own arm statistics, Laplace-smoothed.
     const t = TASK_TYPES.indexOf(type);
-    const s = this.#typePrior.successes[t]!;
-    const n = this.#typePrior.trials[t]!;
+    const s = this.#typeStats.successes[t]!;
+    const n = this.#typeStats.trials[t]!;
     for (let a = 0; a < out.length; a++) out[a] = (s[a]! + 1) / (n[a]! + 2);
     void adapted;
   }
@@ -809,7 +823,7 @@ export class SonaEngine {
       engine.arms.length,
       checkOnline(state.online, engine.arms.length, engine.#bank.patterns.length),
     );
-    engine.#typePrior = checkTypePrior(state.typePrior, engine.arms.length);
+    engine.#typeStats = checkTypeStats(state.typeStats, engine.arms.length);
     engine.#dda = checkDdaState(state.dda);
     engine.#learningRate = checkLearningRate(state.learningRate);
     engine.#epoch = assertInteger(state.epoch, 'epoch', 0);
@@ -824,6 +838,40 @@ export class SonaEngine {
       });
     }
     engine.#history = state.history.map((h) => ({ ...h }));
+    return engine;
+  }
+
+  /**
+   * The engine as checkpoint content for `@sona/checkpoint`'s `createCheckpoint`: the SPEC's
+   * fields derived from the state, and the whole state for an exact resume.
+   */
+  toCheckpointState(context: CheckpointContext): CheckpointState {
+    return checkpointFromEngineState(this.state(), context);
+  }
+
+  /**
+   * Resumes from a checkpoint that `loadCheckpoint`/`parseCheckpoint` verified. The restored
+   * engine must reproduce the checkpoint exactly (same stateHash): a file whose SPEC fields
+   * disagree with its engine state is refused (`INVALID_STATE`).
+   */
+  static fromCheckpoint(checkpoint: Checkpoint): SonaEngine {
+    const content = checkpointState(checkpoint);
+    if (content.engine === null || content.engine === undefined) {
+      throw new SonaError('INVALID_STATE', 'the checkpoint holds no engine state to resume from', {
+        path: 'engine',
+      });
+    }
+    const engine = SonaEngine.fromState(content.engine as unknown as EngineState);
+    const again = createCheckpoint(
+      engine.toCheckpointState({ model: content.model, seed: content.config.seed }),
+    );
+    if (again.stateHash !== checkpoint.stateHash) {
+      throw new SonaError(
+        'INVALID_STATE',
+        'the checkpoint fields disagree with its engine state (they are not what the engine would write)',
+        { path: 'engine' },
+      );
+    }
     return engine;
   }
 
@@ -852,9 +900,10 @@ export class SonaEngine {
       patterns: this.#bank.state(),
       contrastive: this.#contrastive?.state() ?? null,
       online: this.#online.state(),
-      typePrior: {
-        successes: this.#typePrior.successes.map((r) => [...r]),
-        trials: this.#typePrior.trials.map((r) => [...r]),
+      typeStats: {
+        successes: this.#typeStats.successes.map((r) => [...r]),
+        trials: this.#typeStats.trials.map((r) => [...r]),
+        qualitySum: [...this.#typeStats.qualitySum],
       },
       dda: { difficulty: this.#dda.difficulty, outcomes: [...this.#dda.outcomes] },
       learningRate: { ...this.#learningRate },
@@ -951,26 +1000,48 @@ function checkOnline(value: unknown, arms: number, patterns: number) {
   });
 }
 
-function checkTypePrior(
+function checkTypeStats(
   value: unknown,
   arms: number,
-): { successes: number[][]; trials: number[][] } {
-  const v = value as { successes: unknown[]; trials: unknown[] };
+): { successes: number[][]; trials: number[][]; qualitySum: number[] } {
+  const v = value as { successes: unknown[]; trials: unknown[]; qualitySum: unknown[] };
   if (
     !v ||
     !Array.isArray(v.successes) ||
     !Array.isArray(v.trials) ||
+    !Array.isArray(v.qualitySum) ||
     v.successes.length !== TASK_TYPES.length ||
-    v.trials.length !== TASK_TYPES.length
+    v.trials.length !== TASK_TYPES.length ||
+    v.qualitySum.length !== TASK_TYPES.length
   ) {
-    throw new SonaError('INVALID_STATE', 'typePrior must hold counts per task type', {
-      path: 'typePrior',
+    throw new SonaError('INVALID_STATE', 'typeStats must hold counts per task type', {
+      path: 'typeStats',
     });
   }
-  return {
-    successes: v.successes.map((row, t) => checkCounts(row, arms, `typePrior.successes[${t}]`)),
-    trials: v.trials.map((row, t) => checkCounts(row, arms, `typePrior.trials[${t}]`)),
-  };
+  const trials = v.trials.map((row, t) => checkCounts(row, arms, `typeStats.trials[${t}]`));
+  const successes = v.successes.map((row, t) =>
+    checkCounts(row, arms, `typeStats.successes[${t}]`),
+  );
+  trials.forEach((row, t) => {
+    if (row.some((n, a) => successes[t]![a]! > n)) {
+      throw new SonaError(
+        'INVALID_STATE',
+        `typeStats has more successes than trials for type ${t}`,
+        {
+          path: `typeStats.successes[${t}]`,
+        },
+      );
+    }
+  });
+  const qualitySum = v.qualitySum.map((q, t) =>
+    assertInRange(
+      q,
+      `typeStats.qualitySum[${t}]`,
+      0,
+      trials[t]!.reduce((a, b) => a + b, 0),
+    ),
+  );
+  return { successes, trials, qualitySum };
 }
 
 function checkLearningRate(value: unknown): LearningRateState {
@@ -983,8 +1054,13 @@ function checkLearningRate(value: unknown): LearningRateState {
   };
 }
 
-function checkCurrent(value: unknown): { attempts: number; successes: number; confidence: number } {
-  const v = value as { attempts: number; successes: number; confidence: number };
+function checkCurrent(value: unknown): {
+  attempts: number;
+  successes: number;
+  confidence: number;
+  quality: number;
+} {
+  const v = value as { attempts: number; successes: number; confidence: number; quality: number };
   if (!v || typeof v !== 'object')
     throw new SonaError('INVALID_STATE', 'current missing', { path: 'current' });
   const attempts = assertInteger(v.attempts, 'current.attempts', 0);
@@ -992,5 +1068,6 @@ function checkCurrent(value: unknown): { attempts: number; successes: number; co
     attempts,
     successes: assertInteger(v.successes, 'current.successes', 0, attempts),
     confidence: assertInRange(v.confidence, 'current.confidence', 0, attempts),
+    quality: assertInRange(v.quality, 'current.quality', 0, attempts),
   };
 }

@@ -1,3 +1,4 @@
+export type { CheckpointContext } from './checkpoint-state';
 export type { PickOptions } from './curriculum';
 export { bucketsFor, DDA_BAND, pickTask } from './curriculum';
 export type { DdaState } from './dda';

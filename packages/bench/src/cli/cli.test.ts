@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -186,7 +186,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     expect(stderr).not.toContain('\r');
   });
 
-  it('runs the SONA engine with the same resultHash for 1 or 2 workers and any SIMD backend', () => {
+  it('runs the SONA engine: the same resultHash and checkpoint hashes for 1 or 2 workers and any SIMD backend', () => {
     const run = (workers: string, env: NodeJS.ProcessEnv) => {
       const out = tempDir();
       const { code, stdout } = runCli(
@@ -195,12 +195,17 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
       );
       expect(stdout).toContain('SIMULATED');
       expect(code).toBe(0);
-      return JSON.parse(readFileSync(join(out, 'benchmark-v1-quick.json'), 'utf8'))
-        .resultHash as string;
+      const result = JSON.parse(readFileSync(join(out, 'benchmark-v1-quick.json'), 'utf8'));
+      const dir = join(out, 'checkpoints');
+      const checkpoints = readdirSync(dir)
+        .sort()
+        .map((f) => `${f}:${JSON.parse(readFileSync(join(dir, f), 'utf8')).stateHash}`);
+      expect(checkpoints).toHaveLength(result.models.length);
+      return { resultHash: result.resultHash as string, checkpoints };
     };
     const reference = run('2', process.env);
-    expect(run('1', process.env)).toBe(reference);
-    expect(run('2', { ...process.env, SONA_SIMD: 'js' })).toBe(reference);
+    expect(run('1', process.env)).toEqual(reference);
+    expect(run('2', { ...process.env, SONA_SIMD: 'js' })).toEqual(reference);
   });
 
   it('exits 2 on an unknown flag', () => {

@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { isSonaError } from '@sona/core';
 import { resolveLearnerFactory } from '../learners/registry';
+import { sonaCheckpoint } from '../learners/sona';
 import { ensureWritableDirectory } from '../output/files';
 import { estimateText, learnerText, ratioText } from '../output/report-data';
-import { writeBenchmarkOutputs } from '../output/write';
+import { writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
 import { runTitle } from '../protocol/assemble';
 import { schedule } from '../protocol/modes';
 import type { BenchmarkResult } from '../protocol/result';
@@ -70,6 +71,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     result = run.result;
     progress.finish();
     const written = writeBenchmarkOutputs(outDir, result);
+    const checkpointFiles =
+      options.learner === 'sona'
+        ? await writeCheckpoints(
+            outDir,
+            options.version,
+            run.checkpoints.map(({ model, state }) => ({
+              model,
+              checkpoint: sonaCheckpoint(state, model, options.seed),
+            })),
+          )
+        : [];
     if (options.json) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
@@ -78,7 +90,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     info.write(
       `resultHash ${result.resultHash}\n` +
         `wrote ${written.resultFile}, ${written.markdownFile}, ${written.htmlFile} ` +
-        `(${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.workers} worker${result.run.workers === 1 ? '' : 's'})\n`,
+        `(${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.workers} worker${result.run.workers === 1 ? '' : 's'})\n` +
+        (checkpointFiles.length > 0
+          ? `checkpoints (fold-0 learner per model, verify with npx sona-checkpoint verify): ${dirname(checkpointFiles[0]!)}\n`
+          : ''),
     );
     for (const s of written.skipped) io.stderr.write(`sona-bench: left out of the report: ${s}\n`);
     return 0;

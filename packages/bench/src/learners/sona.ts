@@ -1,5 +1,6 @@
+import { type Checkpoint, createCheckpoint } from '@sona/checkpoint';
 import { SonaError } from '@sona/core';
-import { type EngineOverrides, SonaEngine } from '@sona/engine';
+import { type EngineOverrides, type EngineState, SonaEngine } from '@sona/engine';
 import type { EpochSummary, Learner, LearnerFactory } from '../learner';
 import type { AblationKey } from '../protocol/ablations';
 
@@ -50,10 +51,7 @@ export const sonaLearnerFactory: LearnerFactory = (args) => {
     choose: (task, options) => engine.choose(task, options),
     record: (task, arm, outcome) => engine.record(task, arm, outcome),
     pickTask: (candidates) => engine.pickTask(candidates),
-    endEpoch: (): EpochSummary => {
-      const summary = engine.endEpoch();
-      return { ...summary, epoch: summary.epoch + 1 }; // the bench counts epochs from 1
-    },
+    endEpoch: (): EpochSummary => ({ ...engine.endEpoch() }),
     stats: () => {
       const { history: _history, ...scalars } = engine.stats();
       return scalars;
@@ -62,3 +60,14 @@ export const sonaLearnerFactory: LearnerFactory = (args) => {
   };
   return learner;
 };
+
+/**
+ * The checkpoint of a SONA learner's `state()` (as a benchmark job returns it): the engine is
+ * rebuilt from the state and writes its own checkpoint content, so the file resumes exactly.
+ */
+export function sonaCheckpoint(state: unknown, model: string, seed: number): Checkpoint {
+  const engine = SonaEngine.fromState(state as EngineState);
+  return createCheckpoint(
+    engine.toCheckpointState({ model: { name: model, sizeBillions: engine.modelParamsB }, seed }),
+  );
+}

@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Checkpoint, saveCheckpoint } from '@sona/checkpoint';
 import type { BenchmarkResult } from '../protocol/result';
 import type { ReplayResult } from '../replay/result';
 import {
@@ -61,4 +63,29 @@ export function writeReports(outDir: string, resultFile = ''): WrittenOutputs {
   writeFileAtomic(markdownFile, renderMarkdownReport(data));
   writeFileAtomic(htmlFile, renderHtmlReport(data));
   return { resultFile, markdownFile, htmlFile, skipped };
+}
+
+/** `checkpoints/<model>_<version>.json`, with characters outside [A-Za-z0-9._-] as `_`. */
+export function checkpointFileName(model: string, version: string): string {
+  return `${model.replace(/[^A-Za-z0-9._-]/g, '_')}_${version}.json`;
+}
+
+/**
+ * Saves one checkpoint per model into `<outDir>/checkpoints/` through @sona/checkpoint (atomic:
+ * temporary file, fsync, rename). Returns the paths written.
+ */
+export async function writeCheckpoints(
+  outDir: string,
+  version: string,
+  checkpoints: readonly { readonly model: string; readonly checkpoint: Checkpoint }[],
+): Promise<string[]> {
+  const dir = join(outDir, 'checkpoints');
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const { model, checkpoint } of checkpoints) {
+    const file = join(dir, checkpointFileName(model, version));
+    await saveCheckpoint(file, checkpoint);
+    written.push(file);
+  }
+  return written;
 }

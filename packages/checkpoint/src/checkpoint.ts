@@ -1,0 +1,335 @@
+import { decodeFloat32, encodeFloat32, SonaError, TASK_TYPES, type TaskType } from '@sona/core';
+import { type CheckpointIssue, FORBIDDEN_KEYS, issue, issuesToError } from './issues';
+import { checkJsonText } from './json-text';
+import { appendPath } from './path';
+import { decodePlainData, encodePlainData, type JsonValue } from './plain-data';
+import { type KeyInput, publicKeyOf, signatureIssues, signStateHash } from './signature';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  type Checkpoint,
+  type CheckpointState,
+  type LoraAdapterJson,
+  type LoraAdapterState,
+} from './types';
+import { validateCheckpointValue } from './validate';
+
+export interface VerifyOptions {
+  /**
+   * The signer's Ed25519 public key. When given, the checkpoint must carry a signature made with
+   * it (`CHECKPOINT_UNSIGNED`, `CHECKPOINT_FOREIGN_SIGNATURE` and `CHECKPOINT_BAD_SIGNATURE`
+   * otherwise).
+   */
+  readonly publicKey?: KeyInput;
+}
+
+export type TrustLevel = 'signed' | 'integrity-only' | 'invalid';
+export type SignatureStatus = 'verified' | 'invalid' | 'absent' | 'not-checked';
+
+export interface VerifyResult {
+  /** Every check passed (including the signature, when a public key was given). */
+  readonly ok: boolean;
+  /** The signature was verified with the given public key: the content is proven to come from it. */
+  readonly signed: boolean;
+  /** `signed`; `integrity-only` (hash verified, authorship not proven); or `invalid`. */
+  readonly level: TrustLevel;
+  /** `not-checked`: the file has a signature but no public key was given to check it. */
+  readonly signature: SignatureStatus;
+  /** The key id the file's signature names, if it has one. */
+  readonly keyId: string | null;
+  /** The verified stateHash, or null when the content does not match it. */
+  readonly stateHash: string | null;
+  readonly errors: readonly CheckpointIssue[];
+}
+
+export interface VerifiedDocument {
+  readonly result: VerifyResult;
+  /** The checkpoint when `result.ok`. */
+  readonly checkpoint: Checkpoint | null;
+}
+
+const PLACEHOLDER_HASH = '0'.repeat(64);
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Checkpoints this library validated and then deeply froze (every object in them is its own
+ * copy, holding only strings, numbers, booleans and null). They cannot have changed since, so
+ * saving, signing, comparing or restoring them need not check them again.
+ */
+const validated = new WeakSet<object>();
+
+function sealValidated(checkpoint: Checkpoint): Checkpoint {
+  deepFreeze(checkpoint);
+  validated.add(checkpoint);
+  return checkpoint;
+}
+
+/** True for checkpoints made by `createCheckpoint`, `parseCheckpoint`, `loadCheckpoint`, `signCheckpoint`. */
+export function isValidatedCheckpoint(value: unknown): value is Checkpoint {
+  return typeof value === 'object' && value !== null && validated.has(value);
+}
+
+/** A deep copy of JSON-like input; -0 becomes 0 (as it would after a save and load). */
+function copyData(value: unknown, path: string): unknown {
+  if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item, i) => copyData(item, appendPath(path, i)));
+  if (ArrayBuffer.isView(value) || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const childPath = appendPath(path, key);
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new SonaError('CHECKPOINT_FORBIDDEN_KEY', `the key "${key}" is not allowed`, {
+        path: childPath,
+      });
+    }
+    out[key] = copyData((value as Record<string, unknown>)[key], childPath);
+  }
+  return out;
+}
+
+function tensorText(value: unknown, path: string): string {
+  if (!(value instanceof Float32Array)) {
+    throw new SonaError('INVALID_ARGUMENT', `${path} must be a Float32Array`, { path });
+  }
+  return encodeFloat32(value);
+}
+
+function adapterJson(adapter: LoraAdapterState, path: string): LoraAdapterJson {
+  if (adapter === null || typeof adapter !== 'object') {
+    throw new SonaError('INVALID_ARGUMENT', `${path} must be a LoRA adapter`, { path });
+  }
+  const { A, B, ...scalars } = adapter;
+  return {
+    ...(copyData(scalars, path) as Omit<LoraAdapterJson, 'A' | 'B'>),
+    A: tensorText(A, appendPath(path, 'A')),
+    B: tensorText(B, appendPath(path, 'B')),
+  };
+}
+
+function requireObject(value: unknown, path: string): void {
+  if (value === null || typeof value !== 'object') {
+    throw new SonaError('INVALID_ARGUMENT', `${path || 'state'} must be an object`, { path });
+  }
+}
+
+/**
+ * Builds a checkpoint from an engine's state: tensors encoded bit-exactly, every check a loaded
+ * file gets, and `stateHash` computed. Throws `INVALID_ARGUMENT` when a tensor is not a
+ * Float32Array or the engine state is not plain data, `NON_FINITE` for a non-finite number in
+ * the engine state, and otherwise the `CHECKPOINT_*` code a file with the same problem would get.
+ * The result is deeply frozen, shares nothing with `state`, and contains no time stamp: the same
+ * state always gives the same hash.
+ */
+export function createCheckpoint(state: CheckpointState): Checkpoint {
+  requireObject(state, '');
+  const multi = state.multiHeadLoRA;
+  if (multi !== null) {
+    requireObject(multi, 'multiHeadLoRA');
+    requireObject(multi.heads, 'multiHeadLoRA.heads');
+  }
+  const ewc = state.ewcState;
+  if (ewc !== null) requireObject(ewc, 'ewcState');
+  requireObject(state.patternCentroids, 'patternCentroids');
+  const { data: centroids, ...centroidShape } = state.patternCentroids;
+  const content = {
+    version: CHECKPOINT_FORMAT_VERSION,
+    model: copyData(state.model, 'model'),
+    config: copyData(state.config, 'config'),
+    loraWeights: state.loraWeights === null ? null : adapterJson(state.loraWeights, 'loraWeights'),
+    multiHeadLoRA:
+      multi === null
+        ? null
+        : {
+            shared: adapterJson(multi.shared, 'multiHeadLoRA.shared'),
+            heads: Object.fromEntries(
+              Object.keys(multi.heads).map((type) => [
+                type,
+                adapterJson(multi.heads[type as TaskType], `multiHeadLoRA.heads.${type}`),
+              ]),
+            ),
+          },
+    trajectoryStats: copyData(state.trajectoryStats, 'trajectoryStats'),
+    ewcState:
+      ewc === null
+        ? null
+        : {
+            lambda: copyData(ewc.lambda, 'ewcState.lambda'),
+            fisher: tensorText(ewc.fisher, 'ewcState.fisher'),
+            anchor: tensorText(ewc.anchor, 'ewcState.anchor'),
+          },
+    patternCentroids: {
+      ...(copyData(centroidShape, 'patternCentroids') as object),
+      data: tensorText(centroids, 'patternCentroids.data'),
+    },
+    patternQualities: tensorText(state.patternQualities, 'patternQualities'),
+    improvementHistory: copyData(state.improvementHistory, 'improvementHistory'),
+    engine:
+      state.engine === undefined || state.engine === null ? null : encodePlainData(state.engine),
+  };
+  const { issues, computedHash } = validateCheckpointValue({
+    ...content,
+    stateHash: PLACEHOLDER_HASH,
+  });
+  const problems = issues.filter((found) => found.code !== 'CHECKPOINT_HASH_MISMATCH');
+  if (problems.length > 0 || computedHash === null) throw issuesToError(problems);
+  return sealValidated({ ...content, stateHash: computedHash } as Checkpoint);
+}
+
+/**
+ * Checks a checkpoint document already in memory (for example one received as an object):
+ * never throws for a bad document, only for a bad `publicKey` argument.
+ */
+export function verifyCheckpointValue(doc: unknown, options: VerifyOptions = {}): VerifiedDocument {
+  const publicKey = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
+  let validation: ReturnType<typeof validateCheckpointValue>;
+  try {
+    validation = validateCheckpointValue(doc);
+  } catch (cause) {
+    // Only an object built in memory can get here (a getter or a Proxy that throws).
+    const message = `not readable as JSON data: ${cause instanceof Error ? cause.message : 'unknown error'}`;
+    return finish(null, [issue('CHECKPOINT_SCHEMA', '', message)], null, publicKey, false);
+  }
+  return finish(doc, validation.issues, validation.computedHash, publicKey, false);
+}
+
+function finish(
+  doc: unknown,
+  issues: CheckpointIssue[],
+  computedHash: string | null,
+  publicKey: ReturnType<typeof publicKeyOf> | undefined,
+  owned: boolean,
+): VerifiedDocument {
+  // computedHash is null when the document was too broken to hash: nothing more to check.
+  const record = (computedHash === null ? {} : doc) as Partial<Checkpoint>;
+  const malformedSignature = issues.some((found) => found.path.startsWith('signature'));
+  const signatureField = malformedSignature ? undefined : record.signature;
+  const claimedHash = typeof record.stateHash === 'string' ? record.stateHash : null;
+  let signature: SignatureStatus =
+    computedHash === null
+      ? 'not-checked'
+      : malformedSignature
+        ? 'invalid'
+        : signatureField === undefined
+          ? 'absent'
+          : 'not-checked';
+  if (
+    publicKey !== undefined &&
+    computedHash !== null &&
+    claimedHash !== null &&
+    !malformedSignature
+  ) {
+    const found = signatureIssues(claimedHash, signatureField, publicKey);
+    issues.push(...found);
+    if (signatureField !== undefined) signature = found.length === 0 ? 'verified' : 'invalid';
+  }
+  const ok = issues.length === 0;
+  const signed = ok && signature === 'verified';
+  const result: VerifyResult = {
+    ok,
+    signed,
+    level: !ok ? 'invalid' : signed ? 'signed' : 'integrity-only',
+    signature,
+    keyId: signatureField?.keyId ?? null,
+    stateHash: ok ? computedHash : null,
+    errors: issues,
+  };
+  const checkpoint = ok ? (doc as Checkpoint) : null;
+  return {
+    result,
+    checkpoint: owned && checkpoint !== null ? sealValidated(checkpoint) : checkpoint,
+  };
+}
+
+/** Like `verifyCheckpointValue`, from JSON text: syntax, truncation and duplicate keys too. */
+export function verifyCheckpointText(text: string, options: VerifyOptions = {}): VerifiedDocument {
+  const publicKey = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
+  const syntax = checkJsonText(text);
+  if (syntax !== null) return finish(null, [syntax], null, publicKey, true);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return finish(null, [issue('CHECKPOINT_NOT_JSON', '', message)], null, publicKey, true);
+  }
+  const { issues, computedHash } = validateCheckpointValue(doc);
+  return finish(doc, issues, computedHash, publicKey, true);
+}
+
+/** Parses and fully checks checkpoint text; throws a SonaError with the first problem's code. */
+export function parseCheckpoint(text: string, options: VerifyOptions = {}): Checkpoint {
+  const { result, checkpoint } = verifyCheckpointText(text, options);
+  if (checkpoint === null) throw issuesToError(result.errors as CheckpointIssue[]);
+  return checkpoint;
+}
+
+/** The checkpoint itself if this library made it, else a validated deep copy; throws if invalid. */
+export function requireValid(checkpoint: Checkpoint): Checkpoint {
+  if (isValidatedCheckpoint(checkpoint)) return checkpoint;
+  const { result, checkpoint: valid } = verifyCheckpointValue(checkpoint);
+  if (valid === null) throw issuesToError(result.errors as CheckpointIssue[]);
+  // A copy, so that freezing it never touches the caller's objects.
+  return sealValidated(structuredClone(valid));
+}
+
+/** A copy of a valid checkpoint with an Ed25519 signature over its stateHash (replacing any). */
+export function signCheckpoint(checkpoint: Checkpoint, privateKey: KeyInput): Checkpoint {
+  const valid = requireValid(checkpoint);
+  const signature = signStateHash(valid.stateHash, privateKey);
+  return sealValidated({ ...valid, signature });
+}
+
+function adapterState(adapter: LoraAdapterJson): LoraAdapterState {
+  return {
+    dim: adapter.dim,
+    rank: adapter.rank,
+    alpha: adapter.alpha,
+    A: decodeFloat32(adapter.A, adapter.rank * adapter.dim),
+    B: decodeFloat32(adapter.B, adapter.dim * adapter.rank),
+  };
+}
+
+/**
+ * The state a checkpoint holds, with fresh Float32Arrays (what an engine restores from).
+ * Checks the checkpoint first and throws its first problem's code if it is not valid.
+ */
+export function checkpointState(checkpoint: Checkpoint): CheckpointState {
+  const valid = requireValid(checkpoint);
+  const multi = valid.multiHeadLoRA;
+  const ewc = valid.ewcState;
+  const { count, dim, data } = valid.patternCentroids;
+  return {
+    model: structuredClone(valid.model),
+    config: structuredClone(valid.config),
+    loraWeights: valid.loraWeights === null ? null : adapterState(valid.loraWeights),
+    multiHeadLoRA:
+      multi === null
+        ? null
+        : {
+            shared: adapterState(multi.shared),
+            heads: Object.fromEntries(
+              TASK_TYPES.map((type) => [type, adapterState(multi.heads[type])]),
+            ) as Record<TaskType, LoraAdapterState>,
+          },
+    trajectoryStats: structuredClone(valid.trajectoryStats),
+    ewcState:
+      ewc === null
+        ? null
+        : {
+            lambda: ewc.lambda,
+            fisher: decodeFloat32(ewc.fisher),
+            anchor: decodeFloat32(ewc.anchor),
+          },
+    patternCentroids: { count, dim, data: decodeFloat32(data, count * dim) },
+    patternQualities: decodeFloat32(valid.patternQualities, count),
+    improvementHistory: structuredClone(valid.improvementHistory),
+    engine: valid.engine === null ? null : decodePlainData(valid.engine as JsonValue),
+  };
+}

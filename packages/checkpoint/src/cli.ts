@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { runCli } from './cli-main';
+
+runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`sona-checkpoint: unexpected error: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

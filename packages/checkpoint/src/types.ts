@@ -1,0 +1,147 @@
+import type { TaskType, Version } from '@sona/core';
+import type { JsonValue, PlainData } from './plain-data';
+
+/** The checkpoint file format this library writes and the only one it reads. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** Counts and mean quality over a set of trajectories. */
+export interface TrajectoryCounts {
+  readonly total: number;
+  readonly successes: number;
+  /** Mean quality in [0, 1]; 0 when `total` is 0. */
+  readonly meanQuality: number;
+}
+
+/** Over every trajectory the run recorded; `byType` splits the same trajectories by task type. */
+export interface TrajectoryStats extends TrajectoryCounts {
+  readonly byType: Readonly<Record<TaskType, TrajectoryCounts>>;
+}
+
+/** One row of `improvementHistory`: the metrics of one epoch, any further metrics as numbers. */
+export interface EpochMetrics {
+  readonly epoch: number;
+  /** Share of successful attempts in the epoch, in [0, 1]. */
+  readonly successRate: number;
+  /** Mean quality of the epoch's attempts, in [0, 1]. */
+  readonly meanQuality: number;
+  readonly [metric: string]: number;
+}
+
+export interface CheckpointModel {
+  readonly name: string;
+  /** Parameter count in billions (the SPEC's model profiles), or null when unknown. */
+  readonly sizeBillions: number | null;
+}
+
+/** The run's configuration: the SONA version (v1/v2/v3), the seed, and any further settings. */
+export interface CheckpointConfig {
+  readonly sonaVersion: Version;
+  readonly seed: number;
+  readonly [setting: string]: JsonValue;
+}
+
+// ---- the file (JSON) form: tensors are base64 strings (encodeFloat32 of @sona/core) ----
+
+/** MicroLoRA `y = x + (α/r)·B(A x)`: `A` is rank × dim, `B` is dim × rank, both row-major. */
+export interface LoraAdapterJson {
+  readonly dim: number;
+  readonly rank: number;
+  readonly alpha: number;
+  readonly A: string;
+  readonly B: string;
+}
+
+export interface MultiHeadLoraJson {
+  readonly shared: LoraAdapterJson;
+  /** One head per task type; every head has the shared adapter's `dim`. */
+  readonly heads: Readonly<Record<TaskType, LoraAdapterJson>>;
+}
+
+/**
+ * EWC++ state. `fisher` and `anchor` follow the flat parameter vector of the adapters (see
+ * `adapterParameterCount`): `loraWeights`, then `multiHeadLoRA` (shared, then the heads in
+ * `TASK_TYPES` order); within each adapter A (rank × dim) then Bᵀ (rank × dim), both row-major,
+ * which is the order of `parameters()` in `@sona/lora`.
+ */
+export interface EwcStateJson {
+  readonly lambda: number;
+  readonly fisher: string;
+  readonly anchor: string;
+}
+
+/** `count` centroids of `dim` values each, row-major. */
+export interface PatternCentroidsJson {
+  readonly count: number;
+  readonly dim: number;
+  readonly data: string;
+}
+
+export interface CheckpointSignature {
+  readonly algorithm: 'Ed25519';
+  /** First 16 hex characters of SHA-256 of the raw 32-byte Ed25519 public key. */
+  readonly keyId: string;
+  /** Base64 of the 64-byte signature of `signedMessage(keyId, stateHash)`. */
+  readonly value: string;
+}
+
+/** A checkpoint exactly as stored in its file. */
+export interface Checkpoint {
+  readonly version: typeof CHECKPOINT_FORMAT_VERSION;
+  readonly model: CheckpointModel;
+  readonly config: CheckpointConfig;
+  readonly loraWeights: LoraAdapterJson | null;
+  readonly multiHeadLoRA: MultiHeadLoraJson | null;
+  readonly trajectoryStats: TrajectoryStats;
+  readonly ewcState: EwcStateJson | null;
+  readonly patternCentroids: PatternCentroidsJson;
+  /** `patternCentroids.count` qualities in [0, 1], base64 float32. */
+  readonly patternQualities: string;
+  readonly improvementHistory: readonly EpochMetrics[];
+  /** The engine's exact-resume state, `encodePlainData` of its `state()`; null when absent. */
+  readonly engine: JsonValue | null;
+  /** SHA-256 (hex) of the RFC 8785 canonical JSON of every other field except `signature`. */
+  readonly stateHash: string;
+  readonly signature?: CheckpointSignature;
+}
+
+// ---- the in-memory form: tensors are Float32Arrays ----
+
+export interface LoraAdapterState {
+  readonly dim: number;
+  readonly rank: number;
+  readonly alpha: number;
+  readonly A: Float32Array;
+  readonly B: Float32Array;
+}
+
+export interface MultiHeadLoraState {
+  readonly shared: LoraAdapterState;
+  readonly heads: Readonly<Record<TaskType, LoraAdapterState>>;
+}
+
+export interface EwcState {
+  readonly lambda: number;
+  readonly fisher: Float32Array;
+  readonly anchor: Float32Array;
+}
+
+export interface PatternCentroidsState {
+  readonly count: number;
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+/** What `createCheckpoint` takes and `checkpointState` gives back. */
+export interface CheckpointState {
+  readonly model: CheckpointModel;
+  readonly config: CheckpointConfig;
+  readonly loraWeights: LoraAdapterState | null;
+  readonly multiHeadLoRA: MultiHeadLoraState | null;
+  readonly trajectoryStats: TrajectoryStats;
+  readonly ewcState: EwcState | null;
+  readonly patternCentroids: PatternCentroidsState;
+  readonly patternQualities: Float32Array;
+  readonly improvementHistory: readonly EpochMetrics[];
+  /** The engine's `state()`: plain data with Float32Array tensors, or null. */
+  readonly engine?: PlainData | null;
+}

@@ -1,0 +1,271 @@
+import { decodeFloat32, firstNonFinite, TASK_TYPES } from '@sona/core';
+import { stateHashOfInspected } from './hash';
+import { type CheckpointIssue, issue } from './issues';
+import { appendPath } from './path';
+import { inspectJsonValue, inspectPlainDataTags } from './plain-data';
+import { STATE_HASH_PATTERN, schemaIssues } from './schema';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  type Checkpoint,
+  type LoraAdapterJson,
+  type TrajectoryCounts,
+} from './types';
+
+export interface ValidationResult {
+  readonly issues: CheckpointIssue[];
+  /** The hash of the content, when the content could be hashed at all. */
+  readonly computedHash: string | null;
+}
+
+/**
+ * Every check a checkpoint document gets after parsing, in order: JSON safety (forbidden keys,
+ * non-finite numbers), format version, schema, tensor shapes and values, `stateHash`.
+ * Signatures are checked separately (they need a key).
+ */
+export function validateCheckpointValue(doc: unknown): ValidationResult {
+  const unsafe = inspectJsonValue(doc);
+  if (unsafe.length > 0) return { issues: unsafe, computedHash: null };
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return {
+      issues: [issue('CHECKPOINT_SCHEMA', '', 'a checkpoint is a JSON object')],
+      computedHash: null,
+    };
+  }
+  const record = doc as Record<string, unknown>;
+  if (!Object.hasOwn(record, 'version')) {
+    return {
+      issues: [
+        issue('CHECKPOINT_UNKNOWN_VERSION', 'version', 'no format version: not a SONA checkpoint'),
+      ],
+      computedHash: null,
+    };
+  }
+  if (record.version !== CHECKPOINT_FORMAT_VERSION) {
+    const shown = JSON.stringify(record.version);
+    return {
+      issues: [
+        issue(
+          'CHECKPOINT_UNKNOWN_VERSION',
+          'version',
+          `format version ${shown} is not one this library reads (it reads ${CHECKPOINT_FORMAT_VERSION})`,
+        ),
+      ],
+      computedHash: null,
+    };
+  }
+  const issues = schemaIssues(doc);
+  if (issues.length === 0) issues.push(...contentIssues(doc as Checkpoint));
+  const computedHash = stateHashOfInspected(doc);
+  const claimed = record.stateHash;
+  if (typeof claimed === 'string' && STATE_HASH_PATTERN.test(claimed) && claimed !== computedHash) {
+    issues.push(
+      issue(
+        'CHECKPOINT_HASH_MISMATCH',
+        'stateHash',
+        `stateHash ${claimed.slice(0, 12)}… does not match the content (${computedHash.slice(0, 12)}…)`,
+      ),
+    );
+  }
+  return { issues, computedHash };
+}
+
+interface TensorCheck {
+  readonly path: string;
+  readonly expected: number;
+  readonly shape: string;
+  /** The issue code for a value below 0, if negative values are not allowed. */
+  readonly nonNegative?: 'CHECKPOINT_NEGATIVE_FISHER';
+  /** The issue code for a value outside [0, 1], if the values are probabilities or qualities. */
+  readonly unitInterval?: 'CHECKPOINT_QUALITY_RANGE';
+}
+
+function checkTensor(text: string, check: TensorCheck, issues: CheckpointIssue[]): void {
+  let values: Float32Array;
+  try {
+    values = decodeFloat32(text);
+  } catch {
+    issues.push(issue('CHECKPOINT_SCHEMA', check.path, 'byte length is not a multiple of 4'));
+    return;
+  }
+  if (values.length !== check.expected) {
+    issues.push(
+      issue(
+        'CHECKPOINT_SHAPE_MISMATCH',
+        check.path,
+        `has ${values.length} values, expected ${check.shape} = ${check.expected}`,
+      ),
+    );
+  }
+  const nonFinite = firstNonFinite(values);
+  if (nonFinite >= 0) {
+    issues.push(
+      issue(
+        'CHECKPOINT_BAD_NUMBER',
+        appendPath(check.path, nonFinite),
+        `${values[nonFinite]} is not finite`,
+      ),
+    );
+    return;
+  }
+  if (check.nonNegative !== undefined) {
+    const negative = values.findIndex((x) => x < 0);
+    if (negative >= 0) {
+      issues.push(
+        issue(
+          check.nonNegative,
+          appendPath(check.path, negative),
+          `${values[negative]} is negative`,
+        ),
+      );
+    }
+  }
+  if (check.unitInterval !== undefined) {
+    const outside = values.findIndex((x) => x < 0 || x > 1);
+    if (outside >= 0) {
+      issues.push(
+        issue(
+          check.unitInterval,
+          appendPath(check.path, outside),
+          `${values[outside]} is outside [0, 1]`,
+        ),
+      );
+    }
+  }
+}
+
+function checkAdapter(adapter: LoraAdapterJson, path: string, issues: CheckpointIssue[]): void {
+  const { dim, rank } = adapter;
+  checkTensor(
+    adapter.A,
+    { path: appendPath(path, 'A'), expected: rank * dim, shape: `rank × dim = ${rank} × ${dim}` },
+    issues,
+  );
+  checkTensor(
+    adapter.B,
+    { path: appendPath(path, 'B'), expected: dim * rank, shape: `dim × rank = ${dim} × ${rank}` },
+    issues,
+  );
+}
+
+function checkQuality(value: number, path: string, issues: CheckpointIssue[]): void {
+  if (value < 0 || value > 1) {
+    issues.push(issue('CHECKPOINT_QUALITY_RANGE', path, `${value} is outside [0, 1]`));
+  }
+}
+
+function checkCounts(counts: TrajectoryCounts, path: string, issues: CheckpointIssue[]): void {
+  if (counts.successes > counts.total) {
+    issues.push(
+      issue(
+        'CHECKPOINT_SCHEMA',
+        appendPath(path, 'successes'),
+        `${counts.successes} successes out of ${counts.total}`,
+      ),
+    );
+  }
+  checkQuality(counts.meanQuality, appendPath(path, 'meanQuality'), issues);
+}
+
+/** Length of the flat parameter vector EWC regularises: every adapter's A then Bᵀ (2·rank·dim). */
+export function adapterParameterCount(
+  checkpoint: Pick<Checkpoint, 'loraWeights' | 'multiHeadLoRA'>,
+): number {
+  const size = (adapter: { dim: number; rank: number }) => 2 * adapter.dim * adapter.rank;
+  let total = checkpoint.loraWeights === null ? 0 : size(checkpoint.loraWeights);
+  const multi = checkpoint.multiHeadLoRA;
+  if (multi !== null) {
+    total += size(multi.shared);
+    for (const type of TASK_TYPES) total += size(multi.heads[type]);
+  }
+  return total;
+}
+
+function contentIssues(checkpoint: Checkpoint): CheckpointIssue[] {
+  const issues: CheckpointIssue[] = [];
+  if (checkpoint.loraWeights !== null) checkAdapter(checkpoint.loraWeights, 'loraWeights', issues);
+  const multi = checkpoint.multiHeadLoRA;
+  if (multi !== null) {
+    checkAdapter(multi.shared, 'multiHeadLoRA.shared', issues);
+    for (const type of TASK_TYPES) {
+      const head = multi.heads[type];
+      const path = `multiHeadLoRA.heads.${type}`;
+      if (head.dim !== multi.shared.dim) {
+        issues.push(
+          issue(
+            'CHECKPOINT_SHAPE_MISMATCH',
+            appendPath(path, 'dim'),
+            `head dim ${head.dim} differs from the shared adapter's dim ${multi.shared.dim}`,
+          ),
+        );
+      }
+      checkAdapter(head, path, issues);
+    }
+  }
+  const ewc = checkpoint.ewcState;
+  if (ewc !== null) {
+    const parameters = adapterParameterCount(checkpoint);
+    const shape = 'the adapters’ parameter count';
+    checkTensor(
+      ewc.fisher,
+      {
+        path: 'ewcState.fisher',
+        expected: parameters,
+        shape,
+        nonNegative: 'CHECKPOINT_NEGATIVE_FISHER',
+      },
+      issues,
+    );
+    checkTensor(ewc.anchor, { path: 'ewcState.anchor', expected: parameters, shape }, issues);
+  }
+  const { count, dim, data } = checkpoint.patternCentroids;
+  checkTensor(
+    data,
+    {
+      path: 'patternCentroids.data',
+      expected: count * dim,
+      shape: `count × dim = ${count} × ${dim}`,
+    },
+    issues,
+  );
+  checkTensor(
+    checkpoint.patternQualities,
+    {
+      path: 'patternQualities',
+      expected: count,
+      shape: 'patternCentroids.count',
+      unitInterval: 'CHECKPOINT_QUALITY_RANGE',
+    },
+    issues,
+  );
+  const stats = checkpoint.trajectoryStats;
+  checkCounts(stats, 'trajectoryStats', issues);
+  let total = 0;
+  let successes = 0;
+  for (const type of TASK_TYPES) {
+    checkCounts(stats.byType[type], `trajectoryStats.byType.${type}`, issues);
+    total += stats.byType[type].total;
+    successes += stats.byType[type].successes;
+  }
+  if (total !== stats.total || successes !== stats.successes) {
+    issues.push(
+      issue(
+        'CHECKPOINT_SCHEMA',
+        'trajectoryStats.byType',
+        `per-type counts add up to ${successes}/${total}, not ${stats.successes}/${stats.total}`,
+      ),
+    );
+  }
+  let previousEpoch = -1;
+  checkpoint.improvementHistory.forEach((row, index) => {
+    const path = appendPath('improvementHistory', index);
+    checkQuality(row.meanQuality, appendPath(path, 'meanQuality'), issues);
+    if (row.epoch <= previousEpoch) {
+      issues.push(
+        issue('CHECKPOINT_SCHEMA', appendPath(path, 'epoch'), 'epochs must increase strictly'),
+      );
+    }
+    previousEpoch = row.epoch;
+  });
+  if (checkpoint.engine !== null) issues.push(...inspectPlainDataTags(checkpoint.engine, 'engine'));
+  return issues;
+}

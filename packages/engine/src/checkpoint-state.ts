@@ -1,0 +1,122 @@
+import {
+  type Checkpoint,
+  type CheckpointState,
+  checkpointState,
+  decodePlainData,
+  type EpochMetrics,
+  type LoraAdapterState,
+  type PlainData,
+  type TrajectoryCounts,
+} from '@sona/checkpoint';
+import { SonaError, TASK_TYPES, type TaskType } from '@sona/core';
+import type { EngineState } from './engine';
+
+/** What a checkpoint records about the run that the engine does not know itself. */
+export interface CheckpointContext {
+  readonly model: { readonly name: string; readonly sizeBillions: number | null };
+  readonly seed: number;
+}
+
+/**
+ * One adapter block of a flat `@sona/lora` weight vector (A rank × dim, then Bᵀ rank × dim)
+ * in the checkpoint's layout (A rank × dim, B dim × rank, both row-major).
+ */
+function adapterBlock(
+  weights: Float32Array,
+  offset: number,
+  dim: number,
+  rank: number,
+  alpha: number,
+): LoraAdapterState {
+  const A = weights.slice(offset, offset + rank * dim);
+  const B = new Float32Array(dim * rank);
+  const bT = offset + rank * dim;
+  for (let r = 0; r < rank; r++) {
+    for (let i = 0; i < dim; i++) B[i * rank + r] = weights[bT + r * dim + i]!;
+  }
+  return { dim, rank, alpha, A, B };
+}
+
+/**
+ * The checkpoint content of an engine state: the SPEC's fields (adapter weights, EWC++ state,
+ * pattern centroids and qualities, trajectory statistics, improvement history), all derived
+ * from the state, and the state itself in `engine` for an exact resume.
+ */
+export function checkpointFromEngineState(
+  state: EngineState,
+  context: CheckpointContext,
+): CheckpointState {
+  const { dim, rank } = state;
+  const adapter = state.adapter;
+  const block = 2 * rank * dim;
+  let loraWeights: LoraAdapterState | null = null;
+  let multiHeadLoRA: CheckpointState['multiHeadLoRA'] = null;
+  if (adapter.kind === 'multi-head-lora') {
+    const heads = {} as Record<TaskType, LoraAdapterState>;
+    adapter.types.forEach((type, h) => {
+      heads[type as TaskType] = adapterBlock(
+        adapter.weights,
+        (h + 1) * block,
+        dim,
+        rank,
+        adapter.alpha,
+      );
+    });
+    multiHeadLoRA = { shared: adapterBlock(adapter.weights, 0, dim, rank, adapter.alpha), heads };
+  } else {
+    loraWeights = adapterBlock(adapter.weights, 0, dim, rank, adapter.alpha);
+  }
+
+  const { successes, trials, qualitySum } = state.typeStats;
+  const byType = {} as Record<TaskType, TrajectoryCounts>;
+  let total = 0;
+  let wins = 0;
+  let quality = 0;
+  TASK_TYPES.forEach((type, t) => {
+    const n = trials[t]!.reduce((a, b) => a + b, 0);
+    const s = successes[t]!.reduce((a, b) => a + b, 0);
+    byType[type] = { total: n, successes: s, meanQuality: n === 0 ? 0 : qualitySum[t]! / n };
+    total += n;
+    wins += s;
+    quality += qualitySum[t]!;
+  });
+
+  const centroids = state.patterns.centroids;
+  const count = state.patterns.qualities.length;
+  const improvementHistory: EpochMetrics[] = state.history.map((h) => ({ ...h }));
+  const { version: sonaVersion, ...settings } = state.config;
+  return {
+    model: context.model,
+    config: {
+      sonaVersion,
+      seed: context.seed,
+      ...settings,
+      temperature: { ...settings.temperature },
+      modes: JSON.parse(JSON.stringify(settings.modes)),
+      dim,
+      arms: [...state.arms],
+      rank,
+      epochs: state.epochs,
+    },
+    loraWeights,
+    multiHeadLoRA,
+    trajectoryStats: {
+      total,
+      successes: wins,
+      meanQuality: total === 0 ? 0 : quality / total,
+      byType,
+    },
+    ewcState:
+      state.ewc === null
+        ? null
+        : { lambda: state.ewc.lambda, fisher: state.ewc.fisher, anchor: state.ewc.anchor },
+    patternCentroids: {
+      count,
+      dim,
+      data: count === 0 ? new Float32Array(0) : centroids.slice(0, count * dim),
+    },
+    patternQualities: Float32Array.from(state.patterns.qualities),
+    improvementHistory,
+    engine: state as unknown as PlainData,
+  };
+}
