@@ -75,6 +75,11 @@ export interface LoadedReplayResult {
   readonly hashOk: boolean;
 }
 
+/** A data file's name without its extension, characters outside [A-Za-z0-9_-] as `_`. */
+export function sourceStem(source: string): string {
+  return source.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'data';
+}
+
 /** `benchmark-replay-<data file stem>-<version>-<mode>`, then `-<learner>` and `-cw<w>` when set. */
 export function replayResultFileName(
   source: string,
@@ -83,7 +88,7 @@ export function replayResultFileName(
   learner: string,
   costWeight: number,
 ): string {
-  const stem = source.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'data';
+  const stem = sourceStem(source);
   const learnerPart = learner === 'sona' ? '' : `-${learner}`;
   const weightPart = costWeight === 0 ? '' : `-cw${costWeight}`;
   return `benchmark-replay-${stem}-${version}-${mode}${learnerPart}${weightPart}.json`;

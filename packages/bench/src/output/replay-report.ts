@@ -2,19 +2,14 @@
  * The replay sections of report.md and report.html: real logged data, never called SIMULATED,
  * always saying how few tasks there are and how wide the intervals are.
  */
+import type { Verdict } from '../protocol/result';
+import { INTERVAL_CAVEAT_START, intervalCaveat } from '../replay/assemble';
 import type { PolicyResult, ReplayResult } from '../replay/result';
 import type { Estimate } from '../stats/bootstrap';
 import { tableHtml } from './html-table';
 import { markdownTable } from './markdown-table';
 import type { ReplayGroup } from './replay-report-data';
-import {
-  estimateText,
-  learnerText,
-  percent,
-  pointsText,
-  ratioText,
-  verdictWord,
-} from './report-data';
+import { estimateText, learnerText, percent, pointsText, ratioText } from './report-data';
 import {
   colour,
   escapeXml as e,
@@ -42,6 +37,11 @@ function costEstimateText(p: PolicyResult): string {
 
 function utilityText(u: Estimate | null): string {
   return u === null ? '—' : ratioText(u, 3);
+}
+
+/** A learned-minus-baseline verdict in words: better, worse or no evidence. */
+export function comparisonWord(verdict: Verdict): string {
+  return verdict === 'helps' ? 'better' : verdict === 'hurts' ? 'worse' : 'no evidence';
 }
 
 function shortHash(hash: string): string {
@@ -78,6 +78,13 @@ function view(group: ReplayGroup): GroupView {
     hasCost: first.learned.meanCost !== null,
     policies: [...runs.map((r) => r.learned), ...first.baselines],
   };
+}
+
+/** The runs' caveats, with the interval statement made over every policy of the group. */
+function groupCaveats(v: GroupView): string[] {
+  return v.first.caveats.map((c) =>
+    c.startsWith(INTERVAL_CAVEAT_START) ? intervalCaveat(v.policies) : c,
+  );
 }
 
 function groupHeading(v: GroupView): string {
@@ -147,7 +154,7 @@ function markdownGroup(group: ReplayGroup): string {
   const out: string[] = [];
   out.push(`## ${groupHeading(v)}`, '');
   out.push(`> **REAL LOGGED DATA.** ${bannerText(v)}`, '');
-  for (const caveat of first.caveats) out.push(`- ${caveat}`);
+  for (const caveat of groupCaveats(v)) out.push(`- ${caveat}`);
   out.push('', protocolText(v), '');
   for (const entry of group.runs) {
     out.push(
@@ -210,7 +217,7 @@ function markdownGroup(group: ReplayGroup): string {
         String(b.tasks),
         ...runs.map((r) => {
           const c = r.comparisons.find((x) => x.against === b.name)!;
-          return `${pointsText(c.difference)}: ${verdictWord(c.verdict)}`;
+          return `${pointsText(c.difference)}: ${comparisonWord(c.verdict)}`;
         }),
       ]),
     ),
@@ -224,7 +231,7 @@ function markdownGroup(group: ReplayGroup): string {
         group.comparisons.map((c) => [
           `${c.to} − ${c.from}`,
           pointsText(c.difference),
-          verdictWord(c.verdict),
+          comparisonWord(c.verdict),
         ]),
       ),
       '',
@@ -352,10 +359,17 @@ function markerTitle(p: PolicyResult, tasks: number): string {
   return `${p.name}: pass rate ${estimateText(p)}${cost}, scored on ${scoredOn(p, tasks)} tasks`;
 }
 
-/** Pass rate (with its CI) against mean cost (with its CI); the frontier as a dashed line. */
+/** 1, 2 or 5 times a power of ten, the smallest at least `raw` (> 0). */
+export function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
+/** Pass rate (with its CI) against mean cost; the frontier as a dashed line. */
 function frontierChart(group: ReplayGroup, v: GroupView): string {
-  const W = 700;
-  const H = 380;
+  const W = 780;
+  const H = 420;
   const left = 52;
   const right = 170;
   const top = 18;
@@ -369,7 +383,8 @@ function frontierChart(group: ReplayGroup, v: GroupView): string {
     lo = Math.min(lo, m.policy.ci[0]);
     hi = Math.max(hi, m.policy.ci[1]);
   }
-  const xDomain: [number, number] = [0, costHi > 0 ? costHi * 1.05 : 1];
+  const tickStep = niceStep((costHi > 0 ? costHi : 1) / 5);
+  const xDomain: [number, number] = [0, Math.ceil((costHi > 0 ? costHi : 1) / tickStep) * tickStep];
   const x = linearScale(xDomain, [left, W - right]);
   const domain = niceDomain(lo - 0.02, hi + 0.02, 0.1);
   const y = linearScale(domain, [H - bottom, top]);
@@ -377,8 +392,9 @@ function frontierChart(group: ReplayGroup, v: GroupView): string {
     svgOpen(W, H, 'Pass rate against cost (Pareto frontier)'),
     percentAxis(y, domain, 0.1, left, W - right),
   ];
-  for (let i = 0; i <= 5; i++) {
-    const c = (xDomain[1] * i) / 5;
+  const ticks = Math.round(xDomain[1] / tickStep);
+  for (let i = 0; i <= ticks; i++) {
+    const c = i * tickStep;
     parts.push(line(x(c), H - bottom, x(c), H - bottom + 4, 'stroke="#555"'));
     parts.push(text(x(c), H - bottom + 16, costText(c), { 'text-anchor': 'middle', fill: '#555' }));
   }
@@ -403,11 +419,10 @@ function frontierChart(group: ReplayGroup, v: GroupView): string {
   for (const m of ms) {
     const p = m.policy;
     const cx = x(p.meanCost!);
-    const cy = y(p.rate);
-    parts.push(line(cx, y(p.ci[0]), cx, y(p.ci[1]), `stroke="${m.colour}" stroke-opacity="0.6"`));
-    parts.push(
-      line(x(p.costCi![0]), cy, x(p.costCi![1]), cy, `stroke="${m.colour}" stroke-opacity="0.6"`),
-    );
+    const style = `stroke="${m.colour}" stroke-opacity="0.55"`;
+    parts.push(line(cx, y(p.ci[0]), cx, y(p.ci[1]), style));
+    parts.push(line(cx - 3, y(p.ci[0]), cx + 3, y(p.ci[0]), style));
+    parts.push(line(cx - 3, y(p.ci[1]), cx + 3, y(p.ci[1]), style));
   }
   for (const m of ms) {
     const p = m.policy;
@@ -435,7 +450,7 @@ function frontierChart(group: ReplayGroup, v: GroupView): string {
   parts.push('</svg>');
   const legend =
     '<div class="legend"><span>● learned policy</span><span>■ always one arm (hollow: scored on fewer tasks, not on the frontier)</span>' +
-    '<span>◆ random</span><span style="color:#2ca02c">▲ oracle (knows the outcomes)</span><span>- - Pareto frontier (★)</span><span>lines: 95% CIs</span></div>';
+    '<span>◆ random</span><span style="color:#2ca02c">▲ oracle (knows the outcomes)</span><span>- - Pareto frontier (★)</span><span>vertical lines: 95% CIs of the pass rate (cost CIs in the table)</span></div>';
   return `${legend}<div class="chart">${parts.join('')}</div>`;
 }
 
@@ -474,7 +489,9 @@ function htmlGroup(group: ReplayGroup): string {
   const parts: string[] = [];
   parts.push(`<h2><span class="real">REAL LOGGED DATA</span>${e(groupHeading(v))}</h2>`);
   parts.push(
-    `<div class="realnote">${e(bannerText(v))}<ul>${first.caveats.map((c) => `<li>${e(c)}</li>`).join('')}</ul></div>`,
+    `<div class="realnote">${e(bannerText(v))}<ul>${groupCaveats(v)
+      .map((c) => `<li>${e(c)}</li>`)
+      .join('')}</ul></div>`,
   );
   parts.push(
     `<p class="meta">${e(protocolText(v))}<br>${group.runs
@@ -528,7 +545,7 @@ function htmlGroup(group: ReplayGroup): string {
         String(b.tasks),
         ...runs.map((r) => {
           const c = r.comparisons.find((x) => x.against === b.name)!;
-          return `<span class="${c.verdict}">${pointsText(c.difference)}<br>${e(verdictWord(c.verdict))}</span>`;
+          return `<span class="${c.verdict}">${pointsText(c.difference)}<br>${e(comparisonWord(c.verdict))}</span>`;
         }),
       ]),
     ),
@@ -541,7 +558,7 @@ function htmlGroup(group: ReplayGroup): string {
         group.comparisons.map((c) => [
           `${c.to} − ${c.from}`,
           `<span class="${c.verdict}">${pointsText(c.difference)}</span>`,
-          e(verdictWord(c.verdict)),
+          e(comparisonWord(c.verdict)),
         ]),
       ),
     );

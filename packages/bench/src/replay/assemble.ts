@@ -339,22 +339,29 @@ function pts(x: number): string {
   return (100 * x).toFixed(1);
 }
 
+export const INTERVAL_CAVEAT_START = 'The 95% confidence intervals are wide';
+
+/** How wide the policies' intervals are, in percentage points (narrowest and widest named). */
+export function intervalCaveat(policies: readonly PolicyResult[]): string {
+  const width = (p: PolicyResult) => p.ci[1] - p.ci[0];
+  const sorted = [...policies].sort((a, b) => width(a) - width(b));
+  const narrow = sorted[0]!;
+  const wide = sorted[sorted.length - 1]!;
+  return (
+    `${INTERVAL_CAVEAT_START}: they span from ${pts(width(narrow))} percentage points (${narrow.name}) ` +
+    `to ${pts(width(wide))} (${wide.name}). A difference whose paired interval includes 0 is no evidence either way.`
+  );
+}
+
 /** Plain statements of how little a small log can show, from the figures themselves. */
 function caveatsOf(content: Omit<ReplayContent, 'caveats'>, context: ReplayContext): string[] {
   const n = content.environment.tasks;
   const out: string[] = [];
-  const policies = [content.learned, ...content.baselines];
-  const widest = policies.reduce((w, p) => (p.ci[1] - p.ci[0] > w.ci[1] - w.ci[0] ? p : w));
-  const l = content.learned;
   out.push(
     `Only ${n} tasks (${content.environment.rowsUsed} logged rows used, ${content.environment.rowsSkipped} skipped): ` +
       `every rate is a mean over at most ${n} tasks, each held out once in ${context.folds}-fold cross-validation.`,
   );
-  out.push(
-    `The 95% confidence intervals are wide: the learned policy's spans ${pts(l.ci[1] - l.ci[0])} percentage points ` +
-      `(${pts(l.ci[0])}% to ${pts(l.ci[1])}%), and ${widest.name}'s ${pts(widest.ci[1] - widest.ci[0])} points. ` +
-      'A difference whose paired interval includes 0 is no evidence either way.',
-  );
+  out.push(intervalCaveat([content.learned, ...content.baselines]));
   for (const b of content.baselines) {
     if (b.tasks < n) {
       out.push(
