@@ -4,9 +4,10 @@ import { resolveLearnerFactory } from '../learners/registry';
 import { sonaCheckpoint } from '../learners/sona';
 import { ensureWritableDirectory, sourceStem } from '../output/files';
 import { comparisonWord, costText } from '../output/replay-report';
-import { estimateText, learnerText, pointsText } from '../output/report-data';
+import { estimateText, learnerText, pointsText, ratioText } from '../output/report-data';
 import { writeCheckpoints, writeReplayOutputs } from '../output/write';
 import { schedule } from '../protocol/modes';
+import { verdictOf } from '../protocol/result';
 import { loadReplayData, type ReplayDataset } from '../replay/data';
 import type { ReplayResult } from '../replay/result';
 import { runReplayBenchmark } from '../replay/run';
@@ -139,7 +140,12 @@ export function replaySummary(result: ReplayResult): string {
       estimateText(p),
       ...(hasCost ? [costText(p.meanCost!)] : []),
       ...(weighted ? [p.utility === null ? '' : p.utility.rate.toFixed(3)] : []),
-      c === undefined ? '' : `${pointsText(c.difference)} ${comparisonWord(c.verdict)}`,
+      c === undefined
+        ? ''
+        : `${pointsText(c.difference)} ${comparisonWord(c.verdict)}` +
+          (c.utility === null
+            ? ''
+            : `; pass − w·cost ${ratioText(c.utility, 3)} ${comparisonWord(verdictOf(c.utility))}`),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -294,7 +294,11 @@ export function replayShapeProblem(r: Record<string, unknown>): string | undefin
   if (
     !Array.isArray(r.comparisons) ||
     !r.comparisons.every(
-      (c) => isObject(c) && typeof c.against === 'string' && isEstimate(c.difference),
+      (c) =>
+        isObject(c) &&
+        typeof c.against === 'string' &&
+        isEstimate(c.difference) &&
+        (c.utility === null || isEstimate(c.utility)),
     )
   ) {
     return 'comparisons are incomplete';

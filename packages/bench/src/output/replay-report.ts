@@ -2,7 +2,7 @@
  * The replay sections of report.md and report.html: real logged data, never called SIMULATED,
  * always saying how few tasks there are and how wide the intervals are.
  */
-import type { Verdict } from '../protocol/result';
+import { type Verdict, verdictOf } from '../protocol/result';
 import { INTERVAL_CAVEAT_START, intervalCaveat } from '../replay/assemble';
 import type { PolicyResult, ReplayResult } from '../replay/result';
 import type { Estimate } from '../stats/bootstrap';
@@ -217,7 +217,11 @@ function markdownGroup(group: ReplayGroup): string {
         String(b.tasks),
         ...runs.map((r) => {
           const c = r.comparisons.find((x) => x.against === b.name)!;
-          return `${pointsText(c.difference)}: ${comparisonWord(c.verdict)}`;
+          const utility =
+            c.utility === null
+              ? ''
+              : `; pass − w·cost ${ratioText(c.utility, 3)}: ${comparisonWord(verdictOf(c.utility))}`;
+          return `${pointsText(c.difference)}: ${comparisonWord(c.verdict)}${utility}`;
         }),
       ]),
     ),
@@ -545,7 +549,11 @@ function htmlGroup(group: ReplayGroup): string {
         String(b.tasks),
         ...runs.map((r) => {
           const c = r.comparisons.find((x) => x.against === b.name)!;
-          return `<span class="${c.verdict}">${pointsText(c.difference)}<br>${e(comparisonWord(c.verdict))}</span>`;
+          const utility =
+            c.utility === null
+              ? ''
+              : `<br><span class="${verdictOf(c.utility)}">pass − w·cost ${ratioText(c.utility, 3)}: ${e(comparisonWord(verdictOf(c.utility)))}</span>`;
+          return `<span class="${c.verdict}">${pointsText(c.difference)}<br>${e(comparisonWord(c.verdict))}</span>${utility}`;
         }),
       ]),
     ),

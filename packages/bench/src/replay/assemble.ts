@@ -206,13 +206,32 @@ export function assembleReplay(
   const learnedResult = result(learned);
   const baselineResults = baselines.map(result);
 
+  const utilityOf = (success: ArrayLike<number>, cost: ArrayLike<number>) =>
+    Float64Array.from(success, (s, j) => s - weight * cost[j]!);
   const comparisons: PolicyComparison[] = baselines.map((b) => {
     const difference = pairedBootstrap(
       Float64Array.from(b.tasks, (i) => learnedSuccess[i]!),
       b.success,
       opts(`compare:${b.name}`),
     );
-    return { against: b.name, tasks: b.tasks.length, difference, verdict: verdictOf(difference) };
+    const utility =
+      hasCost && weight > 0
+        ? pairedBootstrap(
+            utilityOf(
+              Float64Array.from(b.tasks, (i) => learnedSuccess[i]!),
+              Float64Array.from(b.tasks, (i) => learnedCost[i]!),
+            ),
+            utilityOf(b.success, b.cost),
+            opts(`compare-utility:${b.name}`),
+          )
+        : null;
+    return {
+      against: b.name,
+      tasks: b.tasks.length,
+      difference,
+      verdict: verdictOf(difference),
+      utility,
+    };
   });
   const random = baselines.find((b) => b.kind === 'random')!;
   const oracle = baselines.find((b) => b.kind === 'oracle')!;

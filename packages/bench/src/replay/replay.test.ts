@@ -119,6 +119,7 @@ describe('replay baselines on the hybrid-coding-eval log', () => {
 
   it('pairs each comparison on the baseline’s tasks, and every interval holds its estimate', () => {
     for (const c of result.comparisons) {
+      expect(c.utility).toBeNull(); // no cost weight
       const b = baselineColumns(dataset).find((x) => x.name === c.against)!;
       const learned = Array.from(b.tasks, (i) => result.tasks[i]!.learnedSuccess);
       expect(c.difference.rate).toBeCloseTo(average(learned) - average([...b.success]), 12);
@@ -269,6 +270,16 @@ describe('the replay protocol', () => {
       12,
     );
     expect(result.baselines.every((b) => b.utility !== null)).toBe(true);
+    // Paired utility differences: learned minus baseline of pass − w·cost, on the baseline's tasks.
+    for (const c of result.comparisons) {
+      const b = baselineColumns(dataset).find((x) => x.name === c.against)!;
+      const learned = Array.from(
+        b.tasks,
+        (i) => result.tasks[i]!.learnedSuccess - result.tasks[i]!.learnedCost!,
+      );
+      const base = Array.from(b.success, (s, j) => s - b.cost[j]!);
+      expect(c.utility!.rate).toBeCloseTo(average(learned) - average(base), 9);
+    }
   });
 
   it('refuses a cost weight without a cost field (FIELD_MAPPING)', async () => {

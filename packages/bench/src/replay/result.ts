@@ -31,6 +31,8 @@ export interface PolicyComparison {
   readonly tasks: number;
   readonly difference: Estimate;
   readonly verdict: Verdict;
+  /** With a cost weight w > 0: the same for pass − w·cost per task; else null. */
+  readonly utility: Estimate | null;
 }
 
 export interface ReplayHistoryEntry {
