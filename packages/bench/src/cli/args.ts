@@ -192,13 +192,17 @@ function replayOptions(values: ReturnType<typeof parse>['values']): ReplayCliOpt
   } catch (error) {
     throw usageError(`${(error as Error).message} (FIELD_MAPPING)`);
   }
+  const costWeight =
+    values['cost-weight'] === undefined
+      ? 0
+      : decimal(values['cost-weight'], '--cost-weight', false);
+  if (costWeight > 0 && fields.cost === undefined) {
+    throw usageError('--cost-weight needs a cost: add --field cost=PATH');
+  }
   return {
     data: values.data,
     fields,
-    costWeight:
-      values['cost-weight'] === undefined
-        ? 0
-        : decimal(values['cost-weight'], '--cost-weight', false),
+    costWeight,
     folds: values.folds === undefined ? 5 : naturalNumber(values.folds, '--folds', 2, 1000),
     modelParamsB:
       values['params-b'] === undefined ? 7 : decimal(values['params-b'], '--params-b', true),

@@ -105,6 +105,10 @@ describe('sona-bench command line', () => {
       ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--profiles', 'swe-verified'],
       /--profiles applies/,
     ],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--cost-weight', '0.5'],
+      /--cost-weight needs a cost: add --field cost=PATH/,
+    ],
     [['v3', '--data', 'x.jsonl'], /--data needs --env replay/],
     [['v3', '--field', 'task=t'], /--field needs --env replay/],
     [['v3', '--learner', 'gpt'], /--learner must be one of sona, random/],
@@ -369,6 +373,36 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     const reference = run('2', '21');
     expect(run('1', '21')).toBe(reference);
     expect(run('2', '22')).not.toBe(reference);
+  });
+
+  it('prints the replay result JSON with --json (the same as the file) and the rest on stderr', () => {
+    const out = tempDir();
+    const { code, stdout, stderr } = runCli([
+      'v1',
+      '--env',
+      'replay',
+      '--data',
+      hybridLogPath(),
+      ...Object.entries(HYBRID_FIELDS).flatMap(([k, v]) => ['--field', `${k}=${v}`]),
+      '--mode',
+      'quick',
+      '--learner',
+      'random',
+      '--cost-weight',
+      '0.0001',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout);
+    const file = JSON.parse(
+      readFileSync(join(out, 'benchmark-replay-raw-v1-quick-random-cw0.0001.json'), 'utf8'),
+    );
+    expect(printed).toEqual(file);
+    expect(file.config.costWeight).toBe(0.0001);
+    expect(stderr).toContain('Replay benchmark on real logged data (raw.jsonl)');
+    expect(existsSync(join(out, 'checkpoints'))).toBe(false); // only SONA learners are saved
   });
 
   it('exits 2 on an unknown flag', () => {

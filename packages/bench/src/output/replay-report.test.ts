@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadReplayData } from '../replay/data';
+import { describeSource, loadReplayData, parseReplayData } from '../replay/data';
 import { runReplayBenchmark } from '../replay/run';
 import { runBenchmark } from '../runner/run';
 import { HYBRID_FIELDS, hybridLogPath } from '../test-support/hybrid-log';
@@ -159,6 +159,43 @@ describe('replay results and reports', () => {
       expect(h.includes('SIMULATED') !== h.startsWith('## Real logged')).toBe(true);
     const page = readFileSync(join(d, 'report.html'), 'utf8');
     expect(page).toContain('<strong>SIMULATED</strong> and <strong>REAL</strong>');
+  });
+});
+
+describe('hostile names in the data', () => {
+  it('are escaped in report.html and cannot break report.md tables', async () => {
+    const rows = [
+      { t: 'a|b', a: '<b>x</b>', ok: true, k: 'A|"B"' },
+      { t: 'a|b', a: 'y', ok: false, k: 'A|"B"' },
+      { t: '<script>alert(1)</script>', a: '<b>x</b>', ok: false, k: 'C' },
+      { t: '<script>alert(1)</script>', a: 'y', ok: true, k: 'C' },
+    ];
+    const content = rows.map((r) => JSON.stringify(r)).join('\n');
+    const data = parseReplayData(
+      content,
+      { task: 't', arm: 'a', success: 'ok', type: 'k' },
+      describeSource('odd|name.jsonl', content),
+    );
+    const { result } = await runReplayBenchmark({
+      version: 'v1',
+      mode: 'quick',
+      seed: 1,
+      data,
+      learner: 'random',
+      workers: 0,
+    });
+    const d = tempDir();
+    writeReplayOutputs(d, result);
+    const page = readFileSync(join(d, 'report.html'), 'utf8');
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('<b>x</b>');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const md = readFileSync(join(d, 'report.md'), 'utf8');
+    const taskRow = md.split('\n').find((l) => l.startsWith('| a\\|b |'))!;
+    // Cells split on unescaped pipes only: the row has as many cells as its header.
+    const cells = (line: string) => line.split(/(?<!\\)\|/).length;
+    const header = md.split('\n').find((l) => l.startsWith('| Task | Type | Fold |'))!;
+    expect(cells(taskRow)).toBe(cells(header));
   });
 });
 

@@ -148,6 +148,11 @@ const TASK_TABLE_LIMIT = 100;
 
 // ---------------------------------------------------------------- Markdown
 
+/** Text from the data inside a Markdown table cell: a `|` would end the cell. */
+function md(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}
+
 function markdownGroup(group: ReplayGroup): string {
   const v = view(group);
   const { first, runs } = v;
@@ -177,7 +182,7 @@ function markdownGroup(group: ReplayGroup): string {
         'Pareto frontier',
       ],
       v.policies.map((p) => [
-        p.kind === 'learned' ? `**${p.name}**` : policyLabel(p),
+        p.kind === 'learned' ? `**${md(p.name)}**` : md(policyLabel(p)),
         scoredOn(p, v.tasks),
         estimateText(p),
         costEstimateText(p),
@@ -213,7 +218,7 @@ function markdownGroup(group: ReplayGroup): string {
     markdownTable(
       ['Baseline', 'Tasks', ...runs.map((r) => r.learned.name)],
       first.baselines.map((b) => [
-        b.name,
+        md(b.name),
         String(b.tasks),
         ...runs.map((r) => {
           const c = r.comparisons.find((x) => x.against === b.name)!;
@@ -272,13 +277,19 @@ function markdownGroup(group: ReplayGroup): string {
     out.push(`### Per task (logged successes/trials per arm; the arm each version chose)`, '');
     out.push(
       markdownTable(
-        ['Task', 'Type', 'Fold', ...first.environment.arms, ...runs.map((r) => r.learned.name)],
+        [
+          'Task',
+          'Type',
+          'Fold',
+          ...first.environment.arms.map(md),
+          ...runs.map((r) => r.learned.name),
+        ],
         first.tasks.map((t, i) => [
-          t.id,
-          t.label ?? '—',
+          md(t.id),
+          md(t.label ?? '—'),
           String(t.fold),
           ...first.environment.arms.map((arm) => armCell(t, arm)),
-          ...runs.map((r) => r.tasks[i]!.learnedArm),
+          ...runs.map((r) => md(r.tasks[i]!.learnedArm)),
         ]),
         2,
       ),

@@ -194,7 +194,7 @@ function offeredArms(task: ReplayTask): string[] {
  * One fold: a fresh learner (its own seeded stream per fold, the same for every version) trains
  * for the mode's epochs; each epoch makes the mode's `tasksPerEpoch` attempts, each on a task
  * `learner.pickTask` picks among the fold's training tasks not yet attempted in the current pass
- * over them (a new pass starts when all have been), with an arm the learner picks among the arms
+ * over them (a new pass starts when all have been; passes run on across epochs), with an arm the learner picks among the arms
  * logged for that task. The outcome is one of the logged trials of that task and arm, drawn
  * uniformly with the fold's attempt stream. Then each held-out task gets the greedy choice (with
  * a cost weight w > 0: the offered arm maximising score − w·estimated cost, costs estimated on
