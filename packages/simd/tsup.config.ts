@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { sonaTsup } from '../../tools/tsup-preset';
 
-export default defineConfig(sonaTsup());
+// shims: the CommonJS build gets import.meta.url, which locates the native addon.
+export default defineConfig(sonaTsup({ shims: true }));

@@ -30,8 +30,32 @@ describe('float32 tensor encoding', () => {
     expect(encodeFloat32(Float32Array.of(1, -0))).toBe('AACAPwAAAIA=');
   });
 
+  it('accepts exactly padded base64 (the same strings as the grouped definition)', () => {
+    const grouped = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    const text = fc.string({
+      unit: fc.constantFrom('A', 'b', '0', '+', '/', '=', '*'),
+      maxLength: 16,
+    });
+    fc.assert(
+      fc.property(text, (t) => {
+        const accepted = (() => {
+          try {
+            decodeFloat32(t);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        // the decoder also needs whole float32 values: a multiple of 4 bytes
+        const bytes = grouped.test(t) ? Buffer.from(t, 'base64').length : -1;
+        expect(accepted).toBe(grouped.test(t) && bytes % 4 === 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('rejects text that is not a float32 tensor, and a wrong length', () => {
-    for (const bad of ['***', 'AAA', 'AACAPw=', 'AACAPwAAAIA']) {
+    for (const bad of ['***', 'AAA', 'AACAPw=', 'AACAPwAAAIA', 'A===', '====', 'AA=A']) {
       expect(() => decodeFloat32(bad)).toThrow();
     }
     let caught: unknown;

@@ -19,10 +19,12 @@ export function encodeFloat32(values: Float32Array): string {
   return bytes.toString('base64');
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Padded base64: alphabet characters, at most two '=' at the end, length a multiple of 4. (The
+// same strings as the grouped form /^(?:[A-Za-z0-9+/]{4})*(?:..==|...=)?$/, several times faster.)
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export function decodeFloat32(text: string, expectedLength?: number): Float32Array {
-  if (typeof text !== 'string' || !BASE64.test(text)) {
+  if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64.test(text)) {
     throw new SonaError('INVALID_ARGUMENT', 'not a base64 float32 tensor');
   }
   const bytes = Buffer.from(text, 'base64');

@@ -1,14 +1,11 @@
-import {
-  type Checkpoint,
-  type CheckpointState,
-  checkpointState,
-  decodePlainData,
-  type EpochMetrics,
-  type LoraAdapterState,
-  type PlainData,
-  type TrajectoryCounts,
+import type {
+  CheckpointState,
+  EpochMetrics,
+  LoraAdapterState,
+  PlainData,
+  TrajectoryCounts,
 } from '@sona/checkpoint';
-import { SonaError, TASK_TYPES, type TaskType } from '@sona/core';
+import { TASK_TYPES, type TaskType } from '@sona/core';
 import type { EngineState } from './engine';
 
 /** What a checkpoint records about the run that the engine does not know itself. */

@@ -31,25 +31,43 @@ export interface PickOptions {
  */
 export function pickTask(candidates: readonly Task[], options: PickOptions, rng: Rng): Task {
   if (candidates.length === 0) throw new SonaError('EMPTY_INPUT', 'pickTask needs candidates');
-  let pool = candidates;
-  if (options.curriculum) {
-    const allowed = bucketsFor(options.epoch, options.epochs);
-    const inBuckets = candidates.filter((t) => allowed.includes(t.bucket));
-    if (inBuckets.length > 0) pool = inBuckets;
-  }
+  // Counted passes instead of filtered copies: the j-th eligible candidate in order is the
+  // same task `filter(...)[j]` would give, without allocating on every training step.
+  const allowed = options.curriculum ? bucketsFor(options.epoch, options.epochs) : null;
+  const inBuckets = (t: Task) => allowed === null || allowed.includes(t.bucket);
+  let poolSize = 0;
+  for (const t of candidates) if (inBuckets(t)) poolSize++;
+  const inPool = poolSize > 0 ? inBuckets : () => true;
+  if (poolSize === 0) poolSize = candidates.length;
+
   if (options.dda) {
-    const near = pool.filter((t) => Math.abs(t.difficulty - options.targetDifficulty) <= DDA_BAND);
-    if (near.length > 0) return near[rng.int(near.length)]!;
-    let best = pool[0]!;
-    for (const task of pool) {
+    const target = options.targetDifficulty;
+    const near = (t: Task) => inPool(t) && Math.abs(t.difficulty - target) <= DDA_BAND;
+    let nearCount = 0;
+    for (const t of candidates) if (near(t)) nearCount++;
+    if (nearCount > 0) return nth(candidates, near, rng.int(nearCount));
+    let best: Task | undefined;
+    for (const t of candidates) {
+      if (!inPool(t)) continue;
       if (
-        Math.abs(task.difficulty - options.targetDifficulty) <
-        Math.abs(best.difficulty - options.targetDifficulty)
+        best === undefined ||
+        Math.abs(t.difficulty - target) < Math.abs(best.difficulty - target)
       ) {
-        best = task;
+        best = t;
       }
     }
-    return best;
+    return best!;
   }
-  return pool[rng.int(pool.length)]!;
+  return nth(candidates, inPool, rng.int(poolSize));
+}
+
+/** The `index`-th candidate (from 0) that satisfies `eligible`. */
+function nth(candidates: readonly Task[], eligible: (t: Task) => boolean, index: number): Task {
+  let seen = 0;
+  for (const t of candidates) {
+    if (!eligible(t)) continue;
+    if (seen === index) return t;
+    seen++;
+  }
+  throw new SonaError('INVALID_STATE', 'eligible candidate out of range');
 }

@@ -51,7 +51,7 @@ import {
 import { type CheckpointContext, checkpointFromEngineState } from './checkpoint-state';
 import { pickTask } from './curriculum';
 import { checkDdaState, type DdaState, ddaAfter, initialDda } from './dda';
-import { addTdGradient, OnlineCounts, scoresFromMatches } from './learning-signal';
+import { addTdGradient, PatternStats, scoresFromMatches } from './learning-signal';
 import {
   argmax,
   initialLearningRate,
@@ -269,7 +269,7 @@ export class SonaEngine {
   #replay: ReplayStrategy<ReplayItem> & { state(): ReplayState };
   #bank: PatternBank;
   #contrastive: ContrastiveMemory | null;
-  #online: OnlineCounts;
+  #patternStats: PatternStats;
   #typeStats: { successes: number[][]; trials: number[][]; qualitySum: number[] };
   #dda: DdaState;
   #learningRate: LearningRateState;
@@ -283,6 +283,7 @@ export class SonaEngine {
     grad64: Float64Array;
     grad32: Float32Array;
     rates: Float64Array;
+    norms: Float64Array;
   };
 
   constructor(options: EngineOptions) {
@@ -324,6 +325,7 @@ export class SonaEngine {
       grad64: new Float64Array(this.dim),
       grad32: new Float32Array(this.dim),
       rates: new Float64Array(8),
+      norms: new Float64Array(8),
     };
 
     const rng = options.rng;
@@ -357,7 +359,7 @@ export class SonaEngine {
       diversity: this.config.diversity,
     });
     this.#contrastive = this.config.contrastive ? new ContrastiveMemory() : null;
-    this.#online = new OnlineCounts(this.arms.length);
+    this.#patternStats = new PatternStats(this.arms.length);
     this.#typeStats = {
       successes: TASK_TYPES.map(() => new Array(this.arms.length).fill(0)),
       trials: TASK_TYPES.map(() => new Array(this.arms.length).fill(0)),
@@ -477,7 +479,8 @@ export class SonaEngine {
 
     this.#buffer.push(trajectory);
     this.#replay.add({ quality, trajectory, input: input.slice() }, trajectory.tdError);
-    if (matches.length > 0) this.#online.record(matches[0]!.pattern.id, armIndex, outcome.success);
+    if (matches.length > 0)
+      this.#patternStats.record(matches[0]!.pattern.id, armIndex, outcome.success);
     const t = TASK_TYPES.indexOf(type);
     this.#typeStats.trials[t]![armIndex]! += 1;
     if (outcome.success) this.#typeStats.successes[t]![armIndex]! += 1;
@@ -520,7 +523,7 @@ export class SonaEngine {
     const attempts = this.#current.attempts;
     const successRate = attempts === 0 ? 0 : this.#current.successes / attempts;
     this.#bank.extract(this.#buffer.toArray(), this.#streams.patterns);
-    this.#online.clear();
+    this.#resetPatternStats();
     this.#ewc?.consolidate(this.#adapter.parameters());
     const trend = this.#previousSuccessRate === null ? 0 : successRate - this.#previousSuccessRate;
     const summary: EpochSummary = {
@@ -588,7 +591,7 @@ export class SonaEngine {
     out: Float32Array,
   ): void {
     if (matches.length > 0) {
-      scoresFromMatches(matches, this.arms.length, (p, a) => this.#armStats(p, a), out);
+      scoresFromMatches(matches, this.#patternStats, out);
       return;
     }
     // No pattern matches: the task type's own arm statistics, Laplace-smoothed.
@@ -599,24 +602,26 @@ export class SonaEngine {
     void adapted;
   }
 
-  #armStats(patternId: number, arm: number): { s: number; n: number } {
-    const record = this.#bank.patterns[patternId]!.arms.find((r) => r.arm === this.arms[arm]);
-    return {
-      s: (record?.successes ?? 0) + this.#online.successes(patternId, arm),
-      n: (record?.trials ?? 0) + this.#online.trials(patternId, arm),
-    };
+  #resetPatternStats(): void {
+    this.#patternStats.reset(this.#bank.patterns, (arm) => this.#armIndex.get(arm));
   }
 
-  /** Fills `rates` with each match's smoothed rate for `arm`. */
-  #ratesFor(matches: readonly PatternMatch[], arm: number): Float64Array {
-    if (this.#scratch.rates.length < matches.length)
+  /** Fills scratch buffers with each match's smoothed rate for `arm` and its centroid's norm. */
+  #matchTerms(
+    matches: readonly PatternMatch[],
+    arm: number,
+  ): { rates: Float64Array; norms: Float64Array } {
+    if (this.#scratch.rates.length < matches.length) {
       this.#scratch.rates = new Float64Array(matches.length);
-    const rates = this.#scratch.rates;
-    for (let k = 0; k < matches.length; k++) {
-      const { s, n } = this.#armStats(matches[k]!.pattern.id, arm);
-      rates[k] = (s + 1) / (n + 2);
+      this.#scratch.norms = new Float64Array(matches.length);
     }
-    return rates;
+    const { rates, norms } = this.#scratch;
+    for (let k = 0; k < matches.length; k++) {
+      const p = matches[k]!.pattern.id;
+      rates[k] = this.#patternStats.rate(p, arm);
+      norms[k] = this.#patternStats.centroidNorm(p);
+    }
+    return { rates, norms };
   }
 
   /**
@@ -700,7 +705,8 @@ export class SonaEngine {
   ): boolean {
     if (matches.length === 0) return false;
     const grad64 = this.#scratch.grad64.fill(0);
-    addTdGradient(adapted, matches, this.#ratesFor(matches, arm), value, weight, grad64);
+    const { rates, norms } = this.#matchTerms(matches, arm);
+    addTdGradient(adapted, matches, rates, norms, value, weight, grad64);
     const grad32 = this.#scratch.grad32;
     for (let i = 0; i < grad64.length; i++) grad32[i] = grad64[i]!;
     this.#adapter.backward(input, type, grad32);
@@ -819,8 +825,8 @@ export class SonaEngine {
     }
     engine.#contrastive =
       state.contrastive === null ? null : ContrastiveMemory.fromState(state.contrastive);
-    engine.#online = OnlineCounts.fromState(
-      engine.arms.length,
+    engine.#resetPatternStats();
+    engine.#patternStats.restoreOnline(
       checkOnline(state.online, engine.arms.length, engine.#bank.patterns.length),
     );
     engine.#typeStats = checkTypeStats(state.typeStats, engine.arms.length);
@@ -899,7 +905,7 @@ export class SonaEngine {
       replay: this.#replay.state(),
       patterns: this.#bank.state(),
       contrastive: this.#contrastive?.state() ?? null,
-      online: this.#online.state(),
+      online: this.#patternStats.state(),
       typeStats: {
         successes: this.#typeStats.successes.map((r) => [...r]),
         trials: this.#typeStats.trials.map((r) => [...r]),
@@ -986,9 +992,11 @@ function checkCounts(value: unknown, arms: number, path: string): number[] {
 function checkOnline(value: unknown, arms: number, patterns: number) {
   if (!Array.isArray(value))
     throw new SonaError('INVALID_STATE', 'online must be an array', { path: 'online' });
+  let previous = -1;
   return value.map((entry, i) => {
     const e = entry as { pattern: number; successes: number[]; trials: number[] };
-    assertInteger(e?.pattern, `online[${i}].pattern`, 0, Math.max(0, patterns - 1));
+    assertInteger(e?.pattern, `online[${i}].pattern`, previous + 1, patterns - 1);
+    previous = e.pattern;
     const successes = checkCounts(e.successes, arms, `online[${i}].successes`);
     const trials = checkCounts(e.trials, arms, `online[${i}].trials`);
     if (successes.some((s, a) => s > trials[a]!)) {

@@ -68,7 +68,15 @@ describe('TD gradient', () => {
             } as unknown as PatternMatch;
           });
           const grad = new Float64Array(dim);
-          addTdGradient(y, matches, Float64Array.from(rates), o, weight, grad);
+          addTdGradient(
+            y,
+            matches,
+            Float64Array.from(rates),
+            Float64Array.from(centroids, (c) => Math.hypot(...c)),
+            o,
+            weight,
+            grad,
+          );
           const h = 1e-6;
           for (let i = 0; i < dim; i++) {
             const plus = Float64Array.from(y64f);

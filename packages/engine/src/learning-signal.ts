@@ -1,92 +1,112 @@
-import type { PatternMatch } from '@sona/patterns';
+import type { Pattern, PatternMatch } from '@sona/patterns';
 import { smoothedRate } from '@sona/patterns';
 
 /**
- * Per-arm trial counts the engine collects between pattern extractions, so the bank learns
- * within an epoch instead of only at its end. A trajectory is attributed, as extraction does,
- * to its most similar matching pattern. `extract` re-attributes everything, so the overlay is
- * cleared after each one.
+ * Per-pattern, per-arm success statistics in the engine's arm order: the counts extraction
+ * attributed to each pattern, plus the trials the engine has seen since (each attributed, as
+ * extraction does, to its most similar matching pattern), so the bank learns within an epoch
+ * instead of only at its end. `extract` re-attributes everything, so `reset` after each one
+ * clears the online part. Also keeps each centroid's norm for the TD gradient.
  */
-export class OnlineCounts {
+export class PatternStats {
   readonly #arms: number;
-  #successes = new Map<number, Float64Array>();
-  #trials = new Map<number, Float64Array>();
+  #patterns = 0;
+  #successes = new Float64Array(0);
+  #trials = new Float64Array(0);
+  #onlineSuccesses = new Float64Array(0);
+  #onlineTrials = new Float64Array(0);
+  #centroidNorms = new Float64Array(0);
 
   constructor(arms: number) {
     this.#arms = arms;
   }
 
-  record(patternId: number, arm: number, success: boolean): void {
-    let s = this.#successes.get(patternId);
-    let n = this.#trials.get(patternId);
-    if (!s || !n) {
-      s = new Float64Array(this.#arms);
-      n = new Float64Array(this.#arms);
-      this.#successes.set(patternId, s);
-      this.#trials.set(patternId, n);
+  /** Takes the extraction counts of `patterns`; `armOf` maps an arm id to the engine's index. */
+  reset(patterns: readonly Pattern[], armOf: (arm: string) => number | undefined): void {
+    const count = patterns.length;
+    const arms = this.#arms;
+    this.#patterns = count;
+    this.#successes = new Float64Array(count * arms);
+    this.#trials = new Float64Array(count * arms);
+    this.#onlineSuccesses = new Float64Array(count * arms);
+    this.#onlineTrials = new Float64Array(count * arms);
+    this.#centroidNorms = new Float64Array(count);
+    patterns.forEach((pattern, p) => {
+      for (const record of pattern.arms) {
+        const a = armOf(record.arm);
+        if (a === undefined) continue;
+        this.#successes[p * arms + a] = record.successes;
+        this.#trials[p * arms + a] = record.trials;
+      }
+      let normSq = 0;
+      for (const v of pattern.centroid) normSq += v * v;
+      this.#centroidNorms[p] = Math.sqrt(normSq);
+    });
+  }
+
+  record(pattern: number, arm: number, success: boolean): void {
+    const i = pattern * this.#arms + arm;
+    this.#trials[i]! += 1;
+    this.#onlineTrials[i]! += 1;
+    if (success) {
+      this.#successes[i]! += 1;
+      this.#onlineSuccesses[i]! += 1;
     }
-    n[arm]! += 1;
-    if (success) s[arm]! += 1;
   }
 
-  successes(patternId: number, arm: number): number {
-    return this.#successes.get(patternId)?.[arm] ?? 0;
+  /** Laplace's rule (s + 1)/(n + 2) over extraction and online counts. */
+  rate(pattern: number, arm: number): number {
+    const i = pattern * this.#arms + arm;
+    return smoothedRate(this.#successes[i]!, this.#trials[i]!);
   }
 
-  trials(patternId: number, arm: number): number {
-    return this.#trials.get(patternId)?.[arm] ?? 0;
+  centroidNorm(pattern: number): number {
+    return this.#centroidNorms[pattern]!;
   }
 
-  clear(): void {
-    this.#successes.clear();
-    this.#trials.clear();
-  }
-
+  /** The online part only (extraction counts come back with the pattern bank). */
   state(): { pattern: number; successes: number[]; trials: number[] }[] {
-    return [...this.#trials.keys()]
-      .sort((a, b) => a - b)
-      .map((pattern) => ({
-        pattern,
-        successes: Array.from(this.#successes.get(pattern)!),
-        trials: Array.from(this.#trials.get(pattern)!),
-      }));
+    const arms = this.#arms;
+    const entries: { pattern: number; successes: number[]; trials: number[] }[] = [];
+    for (let p = 0; p < this.#patterns; p++) {
+      const trials = Array.from(this.#onlineTrials.subarray(p * arms, (p + 1) * arms));
+      if (trials.every((n) => n === 0)) continue;
+      const successes = Array.from(this.#onlineSuccesses.subarray(p * arms, (p + 1) * arms));
+      entries.push({ pattern: p, successes, trials });
+    }
+    return entries;
   }
 
-  static fromState(
-    arms: number,
+  /** Adds a saved online part back (after `reset` with the same patterns). */
+  restoreOnline(
     entries: readonly { pattern: number; successes: number[]; trials: number[] }[],
-  ): OnlineCounts {
-    const counts = new OnlineCounts(arms);
+  ): void {
     for (const e of entries) {
-      counts.#successes.set(e.pattern, Float64Array.from(e.successes));
-      counts.#trials.set(e.pattern, Float64Array.from(e.trials));
+      for (let a = 0; a < this.#arms; a++) {
+        const i = e.pattern * this.#arms + a;
+        this.#onlineSuccesses[i] = e.successes[a]!;
+        this.#onlineTrials[i] = e.trials[a]!;
+        this.#successes[i]! += e.successes[a]!;
+        this.#trials[i]! += e.trials[a]!;
+      }
     }
-    return counts;
   }
 }
 
-/** Arm statistics of one pattern (from extraction) indexed by the engine's arm order. */
-export type PatternArmStats = (patternId: number, arm: number) => { s: number; n: number };
-
 /**
  * Scores of every arm from the matched patterns: the match-weighted mean of each pattern's
- * Laplace-smoothed success rate (s + 1)/(n + 2), counting extraction statistics plus the online
- * overlay. With no match the caller falls back to its prior.
+ * smoothed success rate for the arm. With no match the caller falls back to its prior.
  */
 export function scoresFromMatches(
   matches: readonly PatternMatch[],
-  arms: number,
-  stats: PatternArmStats,
+  stats: PatternStats,
   out: Float32Array,
 ): void {
   let total = 0;
   for (const m of matches) total += m.weight;
-  for (let a = 0; a < arms; a++) {
+  for (let a = 0; a < out.length; a++) {
     let score = 0;
-    for (const m of matches) {
-      const { s, n } = stats(m.pattern.id, a);
-      score += m.weight * smoothedRate(s, n);
-    }
+    for (const m of matches) score += m.weight * stats.rate(m.pattern.id, a);
     out[a] = score / total;
   }
 }
@@ -97,12 +117,14 @@ export function scoresFromMatches(
  * bonus) and r_k the pattern's smoothed rate for the arm. The match set is held fixed.
  *   ∂p̂/∂y = Σ_k b_k·∂cos(y, c_k)/∂y · (r_k − p̂) / Σ_k w_k,
  *   ∂cos(y, c)/∂y = c/(‖y‖‖c‖) − cos(y, c)·y/‖y‖².
- * Computed in float64, accumulated into `out` scaled by `weight`. Returns p̂.
+ * `centroidNorms[k]` is ‖c_k‖. Computed in float64, accumulated into `out` scaled by `weight`.
+ * Returns p̂.
  */
 export function addTdGradient(
   y: Float32Array,
   matches: readonly PatternMatch[],
   rates: Float64Array,
+  centroidNorms: Float64Array,
   outcome: number,
   weight: number,
   out: Float64Array,
@@ -123,9 +145,7 @@ export function addTdGradient(
     const m = matches[k]!;
     const bonus = m.weight / m.similarity;
     const c = m.pattern.centroid;
-    let normSqC = 0;
-    for (let i = 0; i < c.length; i++) normSqC += c[i]! * c[i]!;
-    const normC = Math.sqrt(normSqC);
+    const normC = centroidNorms[k]!;
     if (!(normC > 0)) continue;
     const coefficient = (weight * residual * bonus * (rates[k]! - predicted)) / total;
     const cOverNorms = coefficient / (normY * normC);

@@ -109,17 +109,20 @@ export class Ewc {
 
   /** F ← decay·F + (1 − decay)·g². Throws NON_FINITE if a value would overflow float32. */
   updateFisher(grad: Float32Array): void {
-    this.#checkVector(grad, 'grad');
+    assertFloat32Array(grad, 'grad', this.size);
     const fisher = this.#fisher;
     const next = this.#scratch;
     const decay = this.decay;
     const rate = 1 - decay;
+    let finite = true; // as in addGradient: one pass computes and checks
     for (let i = 0; i < fisher.length; i++) {
       const g = grad[i]!;
       next[i] = decay * fisher[i]! + rate * (g * g);
+      if (next[i]! - next[i]! !== 0) finite = false;
     }
-    const bad = firstNonFinite(next);
-    if (bad >= 0) {
+    if (!finite) {
+      assertAllFinite(grad, 'grad');
+      const bad = firstNonFinite(next);
       throw new SonaError('NON_FINITE', `Fisher update overflows float32 at index ${bad}`, {
         path: `grad[${bad}]`,
       });
@@ -153,18 +156,29 @@ export class Ewc {
    * `consolidate` it validates and leaves `grad` unchanged.
    */
   addGradient(params: Float32Array, grad: Float32Array): void {
-    this.#checkVector(params, 'params');
-    this.#checkVector(grad, 'grad');
-    if (!this.#consolidated) return;
+    assertFloat32Array(params, 'params', this.size);
+    assertFloat32Array(grad, 'grad', this.size);
+    if (!this.#consolidated) {
+      assertAllFinite(params, 'params');
+      assertAllFinite(grad, 'grad');
+      return;
+    }
     const fisher = this.#fisher;
     const anchor = this.#anchor;
     const next = this.#scratch;
     const lambda = this.lambda;
+    // One pass computes and checks: a NaN or infinity in params or grad, or an overflow, makes
+    // some next[i] non-finite; only then is the culprit looked for, and nothing is written.
+    let finite = true;
     for (let i = 0; i < fisher.length; i++) {
-      next[i] = grad[i]! + lambda * fisher[i]! * (params[i]! - anchor[i]!);
+      const v = grad[i]! + lambda * fisher[i]! * (params[i]! - anchor[i]!);
+      next[i] = v;
+      if (next[i]! - next[i]! !== 0) finite = false;
     }
-    const bad = firstNonFinite(next);
-    if (bad >= 0) {
+    if (!finite) {
+      assertAllFinite(params, 'params');
+      assertAllFinite(grad, 'grad');
+      const bad = firstNonFinite(next);
       throw new SonaError('NON_FINITE', `EWC gradient overflows float32 at index ${bad}`, {
         path: `grad[${bad}]`,
       });

@@ -84,9 +84,11 @@ function outputFor(
   length: number,
   inputs: readonly Float32Array[],
   allowExactAlias: boolean,
+  kernels: Kernels,
 ): Float32Array {
   if (out === undefined) return new Float32Array(length);
   assertFloat32Array(out, 'out', length);
+  if (kernels.checksOverlap) return out;
   for (const input of inputs) {
     const exact = input.buffer === out.buffer && input.byteOffset === out.byteOffset;
     if (overlaps(input, out) && !(allowExactAlias && exact && input.length === out.length)) {
@@ -133,16 +135,18 @@ export function createApi(k: () => Kernels): SimdApi {
   const elementwise =
     (op: 'add' | 'sub' | 'mul') => (a: Float32Array, b: Float32Array, out?: Float32Array) => {
       pair(a, b, op);
-      const target = outputFor(out, a.length, [a, b], true);
-      k()[op](a, b, target);
+      const kernels = k();
+      const target = outputFor(out, a.length, [a, b], true, kernels);
+      kernels[op](a, b, target);
       return target;
     };
   const many =
     (op: 'dotMany' | 'cosineMany' | 'l2sqMany') =>
     (query: Float32Array, matrix: Float32Array, dim: number, out?: Float32Array) => {
       const rows = rowsOf(query, matrix, dim);
-      const target = outputFor(out, rows, [query, matrix], false);
-      k()[op](query, matrix, dim, target);
+      const kernels = k();
+      const target = outputFor(out, rows, [query, matrix], false, kernels);
+      kernels[op](query, matrix, dim, target);
       return target;
     };
 
@@ -166,15 +170,19 @@ export function createApi(k: () => Kernels): SimdApi {
     axpy(alpha, x, y) {
       assertFinite(alpha, 'alpha');
       pair(x, y, 'axpy');
-      if (overlaps(x, y)) throw new SonaError('INVALID_ARGUMENT', 'axpy: x overlaps y');
-      k().axpy(alpha, x, y);
+      const kernels = k();
+      if (!kernels.checksOverlap && overlaps(x, y)) {
+        throw new SonaError('INVALID_ARGUMENT', 'axpy: x overlaps y');
+      }
+      kernels.axpy(alpha, x, y);
       return y;
     },
     scale(x, alpha, out) {
       assertFloat32Array(x, 'x');
       assertFinite(alpha, 'alpha');
-      const target = outputFor(out, x.length, [x], true);
-      k().scale(x, alpha, target);
+      const kernels = k();
+      const target = outputFor(out, x.length, [x], true, kernels);
+      kernels.scale(x, alpha, target);
       return target;
     },
     add: elementwise('add'),
@@ -202,15 +210,17 @@ export function createApi(k: () => Kernels): SimdApi {
     gemv(m, rows, cols, x, out) {
       checkMatrix(m, rows, cols);
       assertFloat32Array(x, 'x', cols);
-      const target = outputFor(out, rows, [m, x], false);
-      k().gemv(m, rows, cols, x, target);
+      const kernels = k();
+      const target = outputFor(out, rows, [m, x], false, kernels);
+      kernels.gemv(m, rows, cols, x, target);
       return target;
     },
     gemvT(m, rows, cols, x, out) {
       checkMatrix(m, rows, cols);
       assertFloat32Array(x, 'x', rows);
-      const target = outputFor(out, cols, [m, x], false);
-      k().gemvT(m, rows, cols, x, target);
+      const kernels = k();
+      const target = outputFor(out, cols, [m, x], false, kernels);
+      kernels.gemvT(m, rows, cols, x, target);
       return target;
     },
     ger(m, rows, cols, alpha, u, v) {
@@ -218,10 +228,11 @@ export function createApi(k: () => Kernels): SimdApi {
       assertFinite(alpha, 'alpha');
       assertFloat32Array(u, 'u', rows);
       assertFloat32Array(v, 'v', cols);
-      if (overlaps(m, u) || overlaps(m, v)) {
+      const kernels = k();
+      if (!kernels.checksOverlap && (overlaps(m, u) || overlaps(m, v))) {
         throw new SonaError('INVALID_ARGUMENT', 'ger: u or v overlaps M');
       }
-      k().ger(m, rows, cols, alpha, u, v);
+      kernels.ger(m, rows, cols, alpha, u, v);
       return m;
     },
   };

@@ -1,6 +1,7 @@
 import { SonaError } from '@sona/core';
 import { jsKernels } from './js-kernels';
 import type { BackendName, Kernels } from './kernels';
+import { loadNativeAddon, nativeBackendsFrom } from './native';
 
 export const BACKEND_NAMES: readonly BackendName[] = [
   'avx512',
@@ -11,9 +12,14 @@ export const BACKEND_NAMES: readonly BackendName[] = [
   'js',
 ];
 
-/** Native backends usable on this machine, best first (none until the addon is built). */
+/**
+ * Native backends usable on this machine, best first, from the addon built at install
+ * (build/Release/sona_simd.node); none, with one warning, if it was not built.
+ */
 function nativeBackends(): Kernels[] {
-  return [];
+  return nativeBackendsFrom(loadNativeAddon(), process.env, (message) =>
+    process.emitWarning(message, { code: 'SONA_SIMD_NO_NATIVE' }),
+  );
 }
 
 let active: Kernels | undefined;

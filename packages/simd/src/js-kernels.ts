@@ -155,6 +155,7 @@ function ranksBefore(
 
 export const jsKernels: Kernels = {
   name: 'js',
+  checksOverlap: false,
 
   dot: (a, b) => dotAt(a, 0, b, a.length),
 

@@ -11,6 +11,11 @@ export type BackendName = 'avx512' | 'avx2' | 'sse41' | 'neon' | 'serial' | 'js'
  */
 export interface Kernels {
   readonly name: BackendName;
+  /**
+   * True when the kernels themselves refuse overlapping buffers (the native addon checks every
+   * argument at the N-API boundary), so the TypeScript layer need not repeat that check.
+   */
+  readonly checksOverlap: boolean;
   dot(a: Float32Array, b: Float32Array): number;
   l2sq(a: Float32Array, b: Float32Array): number;
   cosine(a: Float32Array, b: Float32Array): number;

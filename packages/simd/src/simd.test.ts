@@ -1,9 +1,12 @@
-import { isSonaError } from '@sona/core';
+import { createRng, isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bits,
   bitsOfNumber,
+  mixedMatrixShape,
+  mixedQueryAndMatrix,
+  mixedVectorPair,
   moderateVectorPair,
   queryAndMatrix,
   vector,
@@ -35,14 +38,19 @@ function exactDot(a: Float32Array, b: Float32Array): { value: number; sumAbs: nu
   return { value, sumAbs };
 }
 
-describe('reductions stay within the documented bound of a float64 reference', () => {
+/** Every backend usable here (native ones when the addon is built, and js). */
+const BACKENDS = simd.backends();
+
+describe.each(BACKENDS)('%s: reductions stay within the documented bound of float64', (name) => {
+  const api = simd.withBackend(name);
+
   it('dot', () => {
     fc.assert(
       fc.property(moderateVectorPair, ([a, b]) => {
         const x = Float32Array.from(a);
         const y = Float32Array.from(b);
         const { value, sumAbs } = exactDot(x, y);
-        expect(Math.abs(simd.dot(x, y) - value)).toBeLessThanOrEqual(
+        expect(Math.abs(api.dot(x, y) - value)).toBeLessThanOrEqual(
           reductionBound(x.length, sumAbs),
         );
       }),
@@ -58,7 +66,7 @@ describe('reductions stay within the documented bound of a float64 reference', (
         for (let i = 0; i < x.length; i++) exact += (x[i]! - y[i]!) ** 2;
         // each difference is rounded once more: (1 + u)² per term
         const bound = gamma(Math.ceil(x.length / 16) + 7) * exact + x.length * 2 ** -150;
-        expect(Math.abs(simd.l2sq(x, y) - exact)).toBeLessThanOrEqual(bound);
+        expect(Math.abs(api.l2sq(x, y) - exact)).toBeLessThanOrEqual(bound);
       }),
     );
   });
@@ -66,7 +74,7 @@ describe('reductions stay within the documented bound of a float64 reference', (
   it('a non-finite dot only happens when the products reach float32 overflow', () => {
     fc.assert(
       fc.property(vectorPair, ([a, b]) => {
-        const result = simd.dot(a, b);
+        const result = api.dot(a, b);
         if (!Number.isFinite(result)) {
           expect(exactDot(a, b).sumAbs).toBeGreaterThan(
             FLT_MAX * (1 - gamma(Math.ceil(a.length / 16) + 5)),
@@ -81,7 +89,7 @@ describe('reductions stay within the documented bound of a float64 reference', (
       fc.property(moderateVectorPair, ([a, b]) => {
         const x = Float32Array.from(a);
         const y = Float32Array.from(b);
-        const c = simd.cosine(x, y);
+        const c = api.cosine(x, y);
         expect(c).toBeGreaterThanOrEqual(-1);
         expect(c).toBeLessThanOrEqual(1);
         const n = x.length;
@@ -103,12 +111,14 @@ describe('reductions stay within the documented bound of a float64 reference', (
   });
 });
 
-describe('exact laws', () => {
+describe.each(BACKENDS)('%s: exact laws', (name) => {
+  const api = simd.withBackend(name);
+
   it('the cosine of a zero vector with anything is 0', () => {
     fc.assert(
       fc.property(vector, (a) => {
-        expect(simd.cosine(new Float32Array(a.length), a)).toBe(0);
-        expect(simd.cosine(a, new Float32Array(a.length))).toBe(0);
+        expect(api.cosine(new Float32Array(a.length), a)).toBe(0);
+        expect(api.cosine(a, new Float32Array(a.length))).toBe(0);
       }),
     );
   });
@@ -116,7 +126,7 @@ describe('exact laws', () => {
   it('norm is the float32 square root of dot(a, a)', () => {
     fc.assert(
       fc.property(vector, (a) => {
-        expect(simd.norm(a)).toBe(f(Math.sqrt(simd.dot(a, a))));
+        expect(api.norm(a)).toBe(f(Math.sqrt(api.dot(a, a))));
       }),
     );
   });
@@ -132,12 +142,12 @@ describe('exact laws', () => {
             const expected = Float32Array.from(out, (_, i) => op(i));
             expect(bits(out)).toEqual(bits(canonical(expected)));
           };
-          expectOp(simd.add(a, b), (i) => f(a[i]! + b[i]!));
-          expectOp(simd.sub(a, b), (i) => f(a[i]! - b[i]!));
-          expectOp(simd.mul(a, b), (i) => f(a[i]! * b[i]!));
-          expectOp(simd.scale(a, alpha), (i) => f(a[i]! * al));
+          expectOp(api.add(a, b), (i) => f(a[i]! + b[i]!));
+          expectOp(api.sub(a, b), (i) => f(a[i]! - b[i]!));
+          expectOp(api.mul(a, b), (i) => f(a[i]! * b[i]!));
+          expectOp(api.scale(a, alpha), (i) => f(a[i]! * al));
           const y = b.slice();
-          simd.axpy(alpha, a, y);
+          api.axpy(alpha, a, y);
           expectOp(y, (i) => f(b[i]! + f(al * a[i]!)));
         },
       ),
@@ -147,10 +157,15 @@ describe('exact laws', () => {
   it('in-place element-wise ops (out = an input) equal the out-of-place result', () => {
     fc.assert(
       fc.property(vectorPair, ([a, b]) => {
-        const expected = simd.add(a, b);
-        const inPlace = a.slice();
-        simd.add(inPlace, b, inPlace);
-        expect(bits(inPlace)).toEqual(bits(expected));
+        for (const op of ['add', 'sub', 'mul'] as const) {
+          const expected = api[op](a, b);
+          const left = a.slice();
+          api[op](left, b, left);
+          expect(bits(left)).toEqual(bits(expected));
+          const right = b.slice();
+          api[op](a, right, right);
+          expect(bits(right)).toEqual(bits(expected));
+        }
       }),
     );
   });
@@ -158,18 +173,14 @@ describe('exact laws', () => {
   it('batched kernels equal their single-vector kernels row by row', () => {
     fc.assert(
       fc.property(queryAndMatrix, ([query, matrix, dim]) => {
-        const dots = simd.dotMany(query, matrix, dim);
-        const cosines = simd.cosineMany(query, matrix, dim);
-        const distances = simd.l2sqMany(query, matrix, dim);
+        const dots = api.dotMany(query, matrix, dim);
+        const cosines = api.cosineMany(query, matrix, dim);
+        const distances = api.l2sqMany(query, matrix, dim);
         for (let r = 0; r < matrix.length / dim; r++) {
           const row = matrix.subarray(r * dim, (r + 1) * dim);
-          expect(bitsOfNumber(dots[r]!)).toBe(bitsOfNumber(canonicalNumber(simd.dot(row, query))));
-          expect(bitsOfNumber(cosines[r]!)).toBe(
-            bitsOfNumber(canonicalNumber(simd.cosine(row, query))),
-          );
-          expect(bitsOfNumber(distances[r]!)).toBe(
-            bitsOfNumber(canonicalNumber(simd.l2sq(row, query))),
-          );
+          expect(bitsOfNumber(dots[r]!)).toBe(bitsOfNumber(api.dot(row, query)));
+          expect(bitsOfNumber(cosines[r]!)).toBe(bitsOfNumber(api.cosine(row, query)));
+          expect(bitsOfNumber(distances[r]!)).toBe(bitsOfNumber(api.l2sq(row, query)));
         }
       }),
     );
@@ -178,15 +189,15 @@ describe('exact laws', () => {
   it('topK equals a full stable sort (best first, ties to the lower index, NaN last)', () => {
     const metric = fc.constantFrom('cosine' as const, 'dot' as const, 'l2sq' as const);
     fc.assert(
-      fc.property(queryAndMatrix, metric, fc.nat(), ([query, matrix, dim], m, kSeed) => {
+      fc.property(mixedQueryAndMatrix, metric, fc.nat(), ([query, matrix, dim], m, kSeed) => {
         const rows = matrix.length / dim;
         const k = rows === 0 ? 0 : kSeed % (rows + 1);
         const all =
           m === 'cosine'
-            ? simd.cosineMany(query, matrix, dim)
+            ? api.cosineMany(query, matrix, dim)
             : m === 'dot'
-              ? simd.dotMany(query, matrix, dim)
-              : simd.l2sqMany(query, matrix, dim);
+              ? api.dotMany(query, matrix, dim)
+              : api.l2sqMany(query, matrix, dim);
         const order = Array.from(all.keys()).sort((i, j) => {
           const a = all[i]!;
           const b = all[j]!;
@@ -196,7 +207,7 @@ describe('exact laws', () => {
           if (a !== b) return m === 'l2sq' ? a - b : b - a;
           return i - j;
         });
-        const top = simd.topK(query, matrix, dim, k, m);
+        const top = api.topK(query, matrix, dim, k, m);
         expect(Array.from(top.indices)).toEqual(order.slice(0, k));
         expect(bits(top.scores)).toEqual(
           bits(Float32Array.from(order.slice(0, k), (i) => all[i]!)),
@@ -205,8 +216,16 @@ describe('exact laws', () => {
     );
   });
 
+  it('topK with many tied rows keeps the lowest indices', () => {
+    const dim = 8;
+    const rows = 3000;
+    const matrix = new Float32Array(rows * dim).fill(1);
+    const top = api.topK(new Float32Array(dim).fill(1), matrix, dim, 5, 'dot');
+    expect(Array.from(top.indices)).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('gemv rows are dot products; gemvT and ger equal naive float32 loops', () => {
-    const shape = fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 70 }));
+    const shape = fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 300 }));
     fc.assert(
       fc.property(
         shape.chain(([rows, cols]) =>
@@ -220,18 +239,18 @@ describe('exact laws', () => {
         ),
         fc.float({ min: -4, max: 4, noNaN: true }),
         ([rows, cols, m, x, u], alpha) => {
-          const mx = simd.gemv(m, rows, cols, x);
+          const mx = api.gemv(m, rows, cols, x);
           for (let r = 0; r < rows; r++) {
-            const expected = canonicalNumber(simd.dot(m.subarray(r * cols, (r + 1) * cols), x));
+            const expected = api.dot(m.subarray(r * cols, (r + 1) * cols), x);
             expect(bitsOfNumber(mx[r]!)).toBe(bitsOfNumber(expected));
           }
-          const mtu = simd.gemvT(m, rows, cols, u);
+          const mtu = api.gemvT(m, rows, cols, u);
           const naive = new Float32Array(cols);
           for (let r = 0; r < rows; r++) {
             for (let c = 0; c < cols; c++) naive[c] = f(naive[c]! + f(m[r * cols + c]! * u[r]!));
           }
           expect(bits(mtu)).toEqual(bits(canonical(naive)));
-          const updated = simd.ger(m.slice(), rows, cols, alpha, u, x);
+          const updated = api.ger(m.slice(), rows, cols, alpha, u, x);
           const al = f(alpha);
           const naiveGer = m.slice();
           for (let r = 0; r < rows; r++) {
@@ -247,33 +266,112 @@ describe('exact laws', () => {
 
   it('every NaN written to an output is the canonical quiet NaN', () => {
     const big = Float32Array.of(3e38, -3e38, 3e38, -3e38);
-    const out = simd.add(big, Float32Array.of(3e38, 3e38, Number.NaN, 1));
+    const out = api.add(big, Float32Array.of(3e38, 3e38, Number.NaN, 1));
     expect(bits(out)).toEqual([0x7f800000, 0, 0x7fc00000, bitsOfNumber(-3e38)]);
-    const negativeNaN = new Float32Array(new Uint32Array([0xffc00001]).buffer);
-    expect(bits(simd.mul(negativeNaN, Float32Array.of(1)))).toEqual([0x7fc00000]);
+    const negativeNaN = new Float32Array(new Uint32Array(Array(17).fill(0xffc00001)).buffer);
+    const ones = new Float32Array(17).fill(1);
+    expect(bits(api.mul(negativeNaN, ones))).toEqual(Array(17).fill(0x7fc00000));
+    expect(bits(api.dotMany(ones, negativeNaN, 17))).toEqual([0x7fc00000]);
+  });
+
+  it('subnormal inputs are not flushed to zero', () => {
+    const tiny = Float32Array.of(2 ** -149, 2 ** -140, -(2 ** -130));
+    expect(api.dot(tiny, Float32Array.of(1, 1, 1))).toBe(f(2 ** -149 + 2 ** -140 - 2 ** -130));
+    expect(bits(api.add(tiny, new Float32Array(3)))).toEqual(bits(tiny));
   });
 });
 
-describe('backends', () => {
-  it('lists js and reports the active one', () => {
-    expect(simd.backends()).toContain('js');
-    expect(simd.backends()).toContain(simd.backend());
+describe('every usable backend returns the same bits', () => {
+  const apis = BACKENDS.map((name) => simd.withBackend(name));
+  const same = (results: unknown[]) => {
+    for (const r of results) expect(r).toEqual(results[0]);
+  };
+  const alpha = fc.oneof(
+    fc.float({ noNaN: true, noDefaultInfinity: true }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+  );
+
+  it('reductions and element-wise ops', () => {
+    fc.assert(
+      fc.property(mixedVectorPair, alpha, ([a, b], al) => {
+        same(
+          apis.map((api) => {
+            const y = b.slice();
+            api.axpy(al, a, y);
+            return [
+              bitsOfNumber(api.dot(a, b)),
+              bitsOfNumber(api.cosine(a, b)),
+              bitsOfNumber(api.l2sq(a, b)),
+              bitsOfNumber(api.norm(a)),
+              bits(api.add(a, b)),
+              bits(api.sub(a, b)),
+              bits(api.mul(a, b)),
+              bits(api.scale(a, al)),
+              bits(y),
+            ];
+          }),
+        );
+      }),
+    );
   });
 
-  it('every usable backend returns the same bits', () => {
-    const apis = simd.backends().map((name) => simd.withBackend(name));
+  it('batched kernels and topK', () => {
+    const metric = fc.constantFrom('cosine' as const, 'dot' as const, 'l2sq' as const);
     fc.assert(
-      fc.property(vectorPair, queryAndMatrix, ([a, b], [query, matrix, dim]) => {
-        const results = apis.map((api) => [
-          bitsOfNumber(api.dot(a, b)),
-          bitsOfNumber(api.cosine(a, b)),
-          bitsOfNumber(api.l2sq(a, b)),
-          bits(api.add(a, b)),
-          bits(api.dotMany(query, matrix, dim)),
-          bits(api.cosineMany(query, matrix, dim)),
-          bits(api.l2sqMany(query, matrix, dim)),
-        ]);
-        for (const r of results) expect(r).toEqual(results[0]);
+      fc.property(mixedQueryAndMatrix, metric, fc.nat(), ([query, matrix, dim], m, kSeed) => {
+        const rows = matrix.length / dim;
+        const k = rows === 0 ? 0 : kSeed % (rows + 1);
+        same(
+          apis.map((api) => {
+            const top = api.topK(query, matrix, dim, k, m);
+            return [
+              bits(api.dotMany(query, matrix, dim)),
+              bits(api.cosineMany(query, matrix, dim)),
+              bits(api.l2sqMany(query, matrix, dim)),
+              Array.from(top.indices),
+              bits(top.scores),
+            ];
+          }),
+        );
+      }),
+    );
+  });
+
+  it('matrices past 1 MiB, which native kernels walk one row after another', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 250, max: 270 }),
+        (seed, dim) => {
+          const rows = 1100;
+          const rng = createRng(seed);
+          const query = Float32Array.from({ length: dim }, () => rng.uniform() * 2 - 1);
+          const matrix = Float32Array.from({ length: dim * rows }, () => rng.uniform() * 2 - 1);
+          same(
+            apis.map((api) => [
+              bits(api.dotMany(query, matrix, dim)),
+              bits(api.cosineMany(query, matrix, dim)),
+              bits(api.l2sqMany(query, matrix, dim)),
+              Array.from(api.topK(query, matrix, dim, 7, 'l2sq').indices),
+              bits(api.gemv(matrix, rows, dim, query)),
+            ]),
+          );
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+
+  it('gemv, gemvT and ger', () => {
+    fc.assert(
+      fc.property(mixedMatrixShape, alpha, ([rows, cols, m, x, u], al) => {
+        same(
+          apis.map((api) => [
+            bits(api.gemv(m, rows, cols, x)),
+            bits(api.gemvT(m, rows, cols, u)),
+            bits(api.ger(m.slice(), rows, cols, al, u, x)),
+          ]),
+        );
       }),
     );
   });
@@ -343,8 +441,4 @@ function canonical(values: Float32Array): Float32Array {
   const u = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i]!)) u[i] = 0x7fc00000;
   return values;
-}
-
-function canonicalNumber(value: number): number {
-  return value;
 }

@@ -1,0 +1,239 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSonaError } from '@sona/core';
+import { describe, expect, it } from 'vitest';
+import { bits } from '../test/arbitraries';
+import { backends } from './index';
+import { loadNativeAddon, type NativeAddon, nativeBackendsFrom } from './native';
+
+const load = loadNativeAddon();
+
+describe('loading the addon', () => {
+  it.runIf(process.env.SONA_REQUIRE_NATIVE === '1')(
+    'under SONA_REQUIRE_NATIVE=1 the addon is built and its backends are offered, best first',
+    () => {
+      expect(load.addon).toBeDefined();
+      const addon = load.addon!;
+      expect(backends()).toEqual([...addon.backends, 'js']);
+      expect(addon.backends[0]).toBe(addon.best);
+      expect(addon.backends.at(-1)).toBe('serial');
+    },
+  );
+
+  it('the CPU features the addon reports decide its tables', () => {
+    if (!load.addon) return;
+    const { cpu, backends: names } = load.addon;
+    expect(names.includes('avx512')).toBe(cpu.avx512f);
+    expect(names.includes('avx2')).toBe(cpu.avx2);
+    expect(names.includes('sse41')).toBe(cpu.sse41);
+    expect(names.includes('neon')).toBe(cpu.neon);
+  });
+
+  it('a missing addon is a reason, not an exception', () => {
+    const missing = loadNativeAddon(join(tmpdir(), 'no-such-dir', 'sona_simd.node'));
+    expect(missing.addon).toBeUndefined();
+    expect('reason' in missing && missing.reason).toMatch(/does not exist/);
+  });
+
+  it('a file that is not an addon is a reason, not an exception', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sona-simd-')), 'sona_simd.node');
+    writeFileSync(path, 'not a shared library');
+    const broken = loadNativeAddon(path);
+    expect(broken.addon).toBeUndefined();
+    expect('reason' in broken && broken.reason).toMatch(/failed to load/);
+  });
+
+  it('without the addon: one warning and no native backend', () => {
+    const warnings: string[] = [];
+    const kernels = nativeBackendsFrom({ reason: 'not built' }, {}, (m) => warnings.push(m));
+    expect(kernels).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/not built.*TypeScript backend "js"/);
+  });
+
+  it('without the addon and SONA_SIMD=js: no warning', () => {
+    const warnings: string[] = [];
+    nativeBackendsFrom({ reason: 'not built' }, { SONA_SIMD: 'js' }, (m) => warnings.push(m));
+    expect(warnings).toEqual([]);
+  });
+
+  it('without the addon and SONA_REQUIRE_NATIVE=1: NATIVE_LOAD_FAILED', () => {
+    expect(() =>
+      nativeBackendsFrom({ reason: 'not built' }, { SONA_REQUIRE_NATIVE: '1' }, () => {}),
+    ).toThrowError(expect.objectContaining({ code: 'NATIVE_LOAD_FAILED' }));
+  });
+});
+
+/** Raw native calls, bypassing every TypeScript check. */
+type Raw = NativeAddon['kernels'][string];
+const f32 = (n: number) => new Float32Array(n);
+const i32 = (n: number) => new Int32Array(n);
+const as = <T>(value: unknown) => value as T;
+
+const badCalls: [string, (t: Raw) => unknown, string][] = [
+  ['dot: lengths differ', (t) => t.dot(f32(4), f32(3)), 'DIM_MISMATCH'],
+  ['dot: number[]', (t) => t.dot(as([1, 2, 3, 4]), f32(4)), 'INVALID_ARGUMENT'],
+  ['dot: Float64Array', (t) => t.dot(as(new Float64Array(4)), f32(4)), 'INVALID_ARGUMENT'],
+  [
+    'dot: argument missing',
+    (t) => as<(a: Float32Array) => number>(t.dot)(f32(4)),
+    'INVALID_ARGUMENT',
+  ],
+  ['cosine: Int32Array', (t) => t.cosine(f32(4), as(i32(4))), 'INVALID_ARGUMENT'],
+  ['l2sq: lengths differ', (t) => t.l2sq(f32(5), f32(4)), 'DIM_MISMATCH'],
+  ['add: out too short', (t) => t.add(f32(4), f32(4), f32(3)), 'DIM_MISMATCH'],
+  [
+    'sub: out partly over a',
+    (t) => {
+      const shared = f32(8);
+      t.sub(shared.subarray(0, 4), f32(4), shared.subarray(2, 6));
+    },
+    'INVALID_ARGUMENT',
+  ],
+  [
+    'mul: out is a DataView',
+    (t) => t.mul(f32(2), f32(2), as(new DataView(new ArrayBuffer(8)))),
+    'INVALID_ARGUMENT',
+  ],
+  ['axpy: NaN alpha', (t) => t.axpy(Number.NaN, f32(4), f32(4)), 'NON_FINITE'],
+  ['axpy: alpha a string', (t) => t.axpy(as('2'), f32(4), f32(4)), 'INVALID_ARGUMENT'],
+  [
+    'axpy: x overlaps y',
+    (t) => {
+      const shared = f32(8);
+      t.axpy(1, shared.subarray(0, 4), shared.subarray(3, 7));
+    },
+    'INVALID_ARGUMENT',
+  ],
+  ['scale: infinite alpha', (t) => t.scale(f32(4), Number.POSITIVE_INFINITY, f32(4)), 'NON_FINITE'],
+  ['dotMany: dim 0', (t) => t.dotMany(f32(0), f32(0), 0, f32(0)), 'OUT_OF_RANGE'],
+  ['dotMany: dim 1.5', (t) => t.dotMany(f32(4), f32(8), 1.5, f32(2)), 'INVALID_ARGUMENT'],
+  ['dotMany: dim 2^40', (t) => t.dotMany(f32(4), f32(8), 2 ** 40, f32(2)), 'OUT_OF_RANGE'],
+  ['dotMany: dim a string', (t) => t.dotMany(f32(4), f32(8), as('4'), f32(2)), 'INVALID_ARGUMENT'],
+  ['dotMany: query length is not dim', (t) => t.dotMany(f32(3), f32(8), 4, f32(2)), 'DIM_MISMATCH'],
+  [
+    'cosineMany: matrix not a multiple of dim',
+    (t) => t.cosineMany(f32(4), f32(10), 4, f32(2)),
+    'DIM_MISMATCH',
+  ],
+  ['l2sqMany: out too long', (t) => t.l2sqMany(f32(4), f32(8), 4, f32(3)), 'DIM_MISMATCH'],
+  [
+    'dotMany: out inside the matrix',
+    (t) => {
+      const matrix = f32(8);
+      t.dotMany(f32(4), matrix, 4, matrix.subarray(0, 2));
+    },
+    'INVALID_ARGUMENT',
+  ],
+  ['topK: k > rows', (t) => t.topK(f32(4), f32(8), 4, 'dot', i32(3), f32(3)), 'INVALID_ARGUMENT'],
+  [
+    'topK: scores shorter than indices',
+    (t) => t.topK(f32(4), f32(8), 4, 'dot', i32(2), f32(1)),
+    'DIM_MISMATCH',
+  ],
+  [
+    'topK: unknown metric',
+    (t) => t.topK(f32(4), f32(8), 4, as('l1'), i32(1), f32(1)),
+    'INVALID_ARGUMENT',
+  ],
+  [
+    'topK: metric not a string',
+    (t) => t.topK(f32(4), f32(8), 4, as(0), i32(1), f32(1)),
+    'INVALID_ARGUMENT',
+  ],
+  [
+    'topK: indices a Float32Array',
+    (t) => t.topK(f32(4), f32(8), 4, 'dot', as(f32(1)), f32(1)),
+    'INVALID_ARGUMENT',
+  ],
+  [
+    'topK: indices over the matrix',
+    (t) => {
+      const matrix = f32(8);
+      t.topK(f32(4), matrix, 4, 'dot', new Int32Array(matrix.buffer, 0, 2), f32(2));
+    },
+    'INVALID_ARGUMENT',
+  ],
+  ['gemv: M is not rows × cols', (t) => t.gemv(f32(6), 2, 2, f32(2), f32(2)), 'DIM_MISMATCH'],
+  ['gemv: negative rows', (t) => t.gemv(f32(0), -1, 0, f32(0), f32(0)), 'OUT_OF_RANGE'],
+  ['gemv: rows beyond 2^31 - 1', (t) => t.gemv(f32(0), 2 ** 31, 0, f32(0), f32(0)), 'OUT_OF_RANGE'],
+  ['gemv: x of length rows', (t) => t.gemv(f32(6), 2, 3, f32(2), f32(2)), 'DIM_MISMATCH'],
+  ['gemvT: out of length rows', (t) => t.gemvT(f32(6), 2, 3, f32(2), f32(2)), 'DIM_MISMATCH'],
+  [
+    'gemvT: out over x',
+    (t) => {
+      const shared = f32(5);
+      t.gemvT(f32(6), 2, 3, shared.subarray(0, 2), shared.subarray(1, 4));
+    },
+    'INVALID_ARGUMENT',
+  ],
+  ['ger: u of length cols', (t) => t.ger(f32(6), 2, 3, 1, f32(3), f32(3)), 'DIM_MISMATCH'],
+  ['ger: NaN alpha', (t) => t.ger(f32(6), 2, 3, Number.NaN, f32(2), f32(3)), 'NON_FINITE'],
+  [
+    'ger: v inside M',
+    (t) => {
+      const m = f32(6);
+      t.ger(m, 2, 3, 1, f32(2), m.subarray(3, 6));
+    },
+    'INVALID_ARGUMENT',
+  ],
+];
+
+describe.runIf(load.addon)('the addon checks every argument itself', () => {
+  const tables = Object.values(load.addon?.kernels ?? {});
+
+  it.each(badCalls)('%s', (_name, call, code) => {
+    for (const table of tables) {
+      let caught: unknown;
+      try {
+        call(table);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, table.name).toBeInstanceOf(Error);
+      expect((caught as { code?: string }).code, table.name).toBe(code);
+    }
+  });
+
+  it('a rejected call writes nothing', () => {
+    for (const table of tables) {
+      const out = Float32Array.of(1, 2, 3);
+      expect(() => table.add(f32(4), f32(4), out)).toThrow();
+      expect(Array.from(out)).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('a detached buffer reads as an empty array', () => {
+    for (const table of tables) {
+      const buffer = new ArrayBuffer(16);
+      const view = new Float32Array(buffer);
+      structuredClone(buffer, { transfer: [buffer] });
+      expect(view.length).toBe(0);
+      expect(table.dot(view, f32(0))).toBe(0);
+      expect(() => table.dot(view, f32(4))).toThrowError(
+        expect.objectContaining({ code: 'DIM_MISMATCH' }),
+      );
+    }
+  });
+
+  it('errors of the wrapped kernels are SonaErrors', () => {
+    for (const kernels of nativeBackendsFrom(load, {}, () => {})) {
+      let caught: unknown;
+      try {
+        kernels.dot(f32(4), f32(3));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isSonaError(caught, 'DIM_MISMATCH'), kernels.name).toBe(true);
+    }
+  });
+
+  it('element-wise ops accept out equal to an input', () => {
+    for (const table of tables) {
+      const a = Float32Array.of(1, 2, 3, 4, 5);
+      table.add(a, Float32Array.of(1, 1, 1, 1, 1), a);
+      expect(bits(a)).toEqual(bits(Float32Array.of(2, 3, 4, 5, 6)));
+    }
+  });
+});
