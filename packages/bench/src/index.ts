@@ -13,14 +13,21 @@ export { UniformRandomLearner, uniformRandomLearner } from './learners/random';
 export type { LearnerName } from './learners/registry';
 export { LEARNER_NAMES, resolveLearnerFactory } from './learners/registry';
 export { canonicalHash, canonicalJson } from './output/canonical-json';
-export type { LoadedResult } from './output/files';
-export { computeResultHash, loadResults, resultFileName } from './output/files';
+export type { LoadedReplayResult, LoadedResult } from './output/files';
+export {
+  computeResultHash,
+  loadResults,
+  replayResultFileName,
+  resultFileName,
+} from './output/files';
+export type { ReplayGroup, ReplayVersionComparison } from './output/replay-report-data';
+export { buildReplayGroups } from './output/replay-report-data';
 export type { ReportData, RunGroup, VersionComparison } from './output/report-data';
 export { buildReportData } from './output/report-data';
 export { renderHtmlReport } from './output/report-html';
 export { renderMarkdownReport } from './output/report-markdown';
 export type { WrittenOutputs } from './output/write';
-export { writeBenchmarkOutputs, writeReports } from './output/write';
+export { writeBenchmarkOutputs, writeReplayOutputs, writeReports } from './output/write';
 export type { AblationKey } from './protocol/ablations';
 export { ABLATION_KEYS, ABLATIONS, ablationOverrides } from './protocol/ablations';
 export type { BenchmarkSpec, FoldSplit, JobSpec, Variant } from './protocol/context';
@@ -40,6 +47,71 @@ export type {
   Verdict,
 } from './protocol/result';
 export { verdictOf } from './protocol/result';
+export type { PolicyColumns } from './replay/assemble';
+export {
+  assembleReplay,
+  baselineColumns,
+  learnedPolicyName,
+  oracleArm,
+  replayTitle,
+} from './replay/assemble';
+export type {
+  EmbeddingSource,
+  MalformedLine,
+  ReplayArmLog,
+  ReplayDataset,
+  ReplayParseOptions,
+  ReplaySource,
+  ReplayTask,
+  ReplayTrial,
+  TypeAssignment,
+} from './replay/data';
+export {
+  assignTypes,
+  describeSource,
+  idEmbeddingText,
+  loadReplayData,
+  parseReplayData,
+} from './replay/data';
+export type { FieldMapping, FieldName, Resolved } from './replay/fields';
+export {
+  checkFieldMapping,
+  FIELD_NAMES,
+  parseFieldPath,
+  parseFieldSpecs,
+  REQUIRED_FIELDS,
+  resolvePath,
+} from './replay/fields';
+export type { ParetoPoint } from './replay/pareto';
+export { paretoFrontier } from './replay/pareto';
+export type {
+  ReplayContext,
+  ReplayEpochRecord,
+  ReplayEvaluation,
+  ReplayJobResult,
+  ReplaySpec,
+} from './replay/protocol';
+export {
+  createReplayContext,
+  REPLAY_DEFAULTS,
+  resolveReplaySpec,
+  runReplayJob,
+  trainingCostModel,
+} from './replay/protocol';
+export type {
+  PolicyComparison,
+  PolicyKind,
+  PolicyResult,
+  ReplayContent,
+  ReplayHistoryEntry,
+  ReplayResult,
+  ReplayRunInfo,
+  ReplayTaskReport,
+} from './replay/result';
+export type { ReplayRun, RunReplayOptions } from './replay/run';
+export { replayHashOf, runReplayBenchmark } from './replay/run';
+export type { LoggedOutcome } from './replay/values';
+export { readOutcome, SUCCESS_THRESHOLD } from './replay/values';
 export type { BenchmarkRun, CheckpointState, RunBenchmarkOptions } from './runner/run';
 export { resultHashOf, runBenchmark } from './runner/run';
 export { bisectIncreasing, sigmoid } from './simulated/calibrate';

@@ -76,6 +76,12 @@ describe('checkLearnerContract', () => {
     expect(epoch.some((p) => p.startsWith('endEpoch() reported epoch 0'))).toBe(true);
     const state = checkLearnerContract(variant(() => ({ state: () => ({ memory: new Map() }) })));
     expect(state).toContain('state().memory holds a Map, not plain data');
+    const ignoresOffer = checkLearnerContract(
+      variant((inner) => ({
+        choose: (t, o) => inner.choose(t, o?.explore === undefined ? {} : { explore: o.explore }),
+      })),
+    );
+    expect(ignoresOffer.some((p) => p.endsWith('(options.arms ignored)'))).toBe(true);
     const pick = checkLearnerContract(variant(() => ({ pickTask: (c) => ({ ...c[0]! }) })));
     expect(pick).toContain('pickTask returned a task that is not one of the candidates');
   });

@@ -14,6 +14,7 @@ export interface ContractCheckOptions {
  * Drives a learner through a short training run on a small simulated world and lists every way
  * it breaks the `Learner` contract the benchmark relies on (empty when it keeps it):
  * valid choices (an arm of the list, confidence in 0..1, one finite Float32 score per arm),
+ * choices among the offered arms only when `options.arms` is given,
  * greedy evaluation that changes no state and repeats itself, trajectories that match the
  * attempt (TD error = outcome − confidence), `pickTask` returning a candidate, epochs counted
  * from 1 with finite summaries, `state()` made of plain data, and the same seed giving the same
@@ -52,9 +53,14 @@ export function checkLearnerContract(
           return log;
         }
         candidates.splice(candidates.indexOf(task), 1);
-        const choice = learner.choose(task);
+        // Every other attempt offers only some arms, as a replayed task that logged only those.
+        const offered = t % 2 === 1 ? world.arms.filter((_, a) => a % 2 === 1) : undefined;
+        const choice = learner.choose(task, offered === undefined ? undefined : { arms: offered });
         const armIndex = world.arms.indexOf(choice?.arm);
-        if (record) checkChoice(choice, world.arms, `choose(${task.id})`, problems);
+        if (record) {
+          checkChoice(choice, world.arms, `choose(${task.id})`, problems);
+          checkOffered(choice, offered, `choose(${task.id}, { arms })`, problems);
+        }
         if (armIndex < 0) return log;
         const outcome = model.attempt(tasks.indexOf(task), armIndex, attempts);
         const trajectory = learner.record(task, choice.arm, outcome);
@@ -135,6 +141,18 @@ function checkChoice(
   }
 }
 
+function checkOffered(
+  choice: unknown,
+  offered: readonly string[] | undefined,
+  where: string,
+  problems: string[],
+): void {
+  if (offered === undefined) return;
+  const arm = (choice as { arm?: unknown } | null)?.arm;
+  const message = `${where} picked an arm the task does not offer (options.arms ignored)`;
+  if (!offered.includes(arm as string) && !problems.includes(message)) problems.push(message);
+}
+
 function checkGreedy(
   learner: Learner,
   tasks: readonly Task[],
@@ -152,6 +170,9 @@ function checkGreedy(
       problems.push(`greedy choose(${task.id}) gave different answers on two calls`);
       break;
     }
+    const offered = [arms[arms.length - 1]!, arms[0]!];
+    const c = learner.choose(task, { explore: false, arms: offered });
+    checkOffered(c, offered, `choose(${task.id}, { explore: false, arms })`, problems);
   }
   if (!plainEqual(before, learner.state())) {
     const message = 'choose(task, { explore: false }) changed the learner state';

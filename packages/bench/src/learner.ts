@@ -16,6 +16,11 @@ export interface ChooseOptions {
    * so that measuring a learner never changes what it learns.
    */
   readonly explore?: boolean;
+  /**
+   * The arms this task offers (a non-empty subset of the learner's arms); the learner must pick
+   * one of them. Absent: every arm. The replay environment passes the arms logged for a task.
+   */
+  readonly arms?: readonly Arm[];
 }
 
 /** What an attempt came to. */

@@ -2,35 +2,70 @@ import { parseArgs } from 'node:util';
 import { isVersion, SonaError, type Version } from '@sona/core';
 import { isLearnerName, LEARNER_NAMES } from '../learners/registry';
 import { isMode, MODES, type Mode } from '../protocol/modes';
+import { type FieldMapping, parseFieldSpecs } from '../replay/fields';
 import { PROFILE_SETS } from '../simulated/profiles';
 
 export const USAGE = `Usage: sona-bench <v1|v2|v3> [options]
+       sona-bench <v1|v2|v3> --env replay --data FILE --field task=PATH --field arm=PATH
+                  --field success=PATH [--field cost=PATH ...] [options]
 
-Runs the SONA benchmark on the SIMULATED environment and writes
-benchmark-<version>-<mode>.json, report.md and report.html.
+Runs the SONA benchmark and writes its result JSON, report.md and report.html.
+--env simulated (the default) runs the SIMULATED world; --env replay replays real
+outcomes logged as JSON lines (one row per attempt) and compares the learned policy
+with always-one-arm, random and oracle baselines on held-out tasks.
 
 Options:
   --mode <quick|default|full>   epochs and tasks per epoch (SPEC table)   [default]
   --seed <N>                    seed, a safe integer >= 0                 [42]
-  --profiles <NAME>             ${Object.keys(PROFILE_SETS).join(' | ')}   [reference-small]
-  --env <simulated>             where outcomes come from                  [simulated]
+  --profiles <NAME>             ${Object.keys(PROFILE_SETS).join(' | ')} (simulated only) [reference-small]
+  --env <simulated|replay>      where outcomes come from                  [simulated]
   --out <DIR>                   output folder                             [bench-results]
   --workers <N>                 worker threads (1..256)                   [cores]
   --learner <${LEARNER_NAMES.join('|')}>        the SONA engine or the uniform-random baseline [sona]
   --json                        print the result JSON on stdout
   -h, --help                    this help
+
+Replay options (--env replay):
+  --data <FILE>                 the log: JSON lines, one attempt per row
+  --field <NAME=PATH>           where a field lives in each row, as a dotted path
+                                (quality.functional_pass); repeat per field. Required:
+                                task, arm, success. Optional: cost, text, embedding, type.
+                                success: true/false or a number in [0, 1] (>= 0.5 passes);
+                                null or absent: the row is skipped and counted
+  --cost-weight <W>             pick by predicted success - W x cost (needs a cost)  [0]
+  --folds <K>                   cross-validation folds over tasks, 2..1000 (fewer
+                                when there are fewer tasks)               [5]
+  --params-b <B>                model size in billions (adapter rank)     [7]
+  --skip-malformed              skip malformed lines (counted, listed) instead of failing
+
+Exit codes: 0 done; 1 the run failed; 2 a usage problem: flags or values, an output
+folder that cannot be written, or replay data that is missing (DATA_NOT_FOUND), does
+not match the field mapping (FIELD_MAPPING), has malformed lines (DATA_MALFORMED) or
+no usable row (NO_USABLE_ROWS).
 `;
+
+/** What `--env replay` adds. */
+export interface ReplayCliOptions {
+  readonly data: string;
+  readonly fields: FieldMapping;
+  readonly costWeight: number;
+  readonly folds: number;
+  readonly modelParamsB: number;
+  readonly skipMalformed: boolean;
+}
 
 export interface CliOptions {
   readonly version: Version;
   readonly mode: Mode;
   readonly seed: number;
   readonly profiles: string;
-  readonly env: 'simulated';
+  readonly env: 'simulated' | 'replay';
   readonly out: string;
   readonly workers: number | undefined;
   readonly learner: string;
   readonly json: boolean;
+  /** Set exactly when `env` is `replay`. */
+  readonly replay: ReplayCliOptions | null;
 }
 
 export type ParsedCommand =
@@ -86,12 +121,21 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     );
   }
   const env = values.env ?? 'simulated';
-  if (env !== 'simulated') {
+  if (env !== 'simulated' && env !== 'replay') {
     throw usageError(
-      env === 'replay' || env === 'exec'
-        ? `--env ${env} is not available in this version of @sona/bench; use --env simulated`
-        : `--env must be 'simulated', got '${env}'`,
+      env === 'exec'
+        ? '--env exec is not available in this version of @sona/bench; use simulated or replay'
+        : `--env must be 'simulated' or 'replay', got '${env}'`,
     );
+  }
+  const replay = env === 'replay' ? replayOptions(values) : null;
+  if (env === 'simulated') {
+    const stray = REPLAY_FLAGS.filter((flag) => values[flag] !== undefined);
+    if (stray.length > 0) {
+      throw usageError(`--${stray[0]} needs --env replay`);
+    }
+  } else if (values.profiles !== undefined) {
+    throw usageError('--profiles applies to the simulated environment only, not to --env replay');
   }
   const learner = values.learner ?? 'sona';
   if (!isLearnerName(learner)) {
@@ -114,7 +158,55 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
           : naturalNumber(values.workers, '--workers', 1, 256),
       learner,
       json: values.json === true,
+      replay,
     },
+  };
+}
+
+const REPLAY_FLAGS = [
+  'data',
+  'field',
+  'cost-weight',
+  'folds',
+  'params-b',
+  'skip-malformed',
+] as const;
+
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+function decimal(value: string, flag: string, positive: boolean): number {
+  const x = Number(value);
+  if (!DECIMAL.test(value) || !Number.isFinite(x) || (positive && !(x > 0))) {
+    throw usageError(`${flag} needs a number ${positive ? '> 0' : '>= 0'}, got '${value}'`);
+  }
+  return x;
+}
+
+function replayOptions(values: ReturnType<typeof parse>['values']): ReplayCliOptions {
+  if (values.data === undefined || values.data.trim() === '') {
+    throw usageError('--env replay needs --data FILE (JSON lines, one attempt per row)');
+  }
+  let fields: FieldMapping;
+  try {
+    fields = parseFieldSpecs(values.field ?? []);
+  } catch (error) {
+    throw usageError(`${(error as Error).message} (FIELD_MAPPING)`);
+  }
+  const costWeight =
+    values['cost-weight'] === undefined
+      ? 0
+      : decimal(values['cost-weight'], '--cost-weight', false);
+  if (costWeight > 0 && fields.cost === undefined) {
+    throw usageError('--cost-weight needs a cost: add --field cost=PATH');
+  }
+  return {
+    data: values.data,
+    fields,
+    costWeight,
+    folds: values.folds === undefined ? 5 : naturalNumber(values.folds, '--folds', 2, 1000),
+    modelParamsB:
+      values['params-b'] === undefined ? 7 : decimal(values['params-b'], '--params-b', true),
+    skipMalformed: values['skip-malformed'] === true,
   };
 }
 
@@ -132,6 +224,12 @@ function parse(argv: readonly string[]) {
       workers: { type: 'string' },
       learner: { type: 'string' },
       json: { type: 'boolean' },
+      data: { type: 'string' },
+      field: { type: 'string', multiple: true },
+      'cost-weight': { type: 'string' },
+      folds: { type: 'string' },
+      'params-b': { type: 'string' },
+      'skip-malformed': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -11,6 +11,7 @@ import type { BenchmarkResult } from '../protocol/result';
 import { runBenchmark } from '../runner/run';
 import { parseCommandLine, USAGE } from './args';
 import { createProgress } from './progress';
+import { replayCommand } from './replay';
 
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
@@ -20,7 +21,10 @@ export interface CliIo {
   readonly workerUrl?: URL;
 }
 
-/** Exit codes: 0 done, 1 the run failed, 2 a usage problem (flags, values, output folder). */
+/**
+ * Exit codes: 0 done, 1 the run failed, 2 a usage problem (flags, values, output folder; for
+ * replay also missing, unmappable, malformed or unusable data).
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: ReturnType<typeof parseCommandLine>;
   try {
@@ -34,6 +38,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   const options = command.options;
+  if (options.replay !== null) return replayCommand({ ...options, replay: options.replay }, io);
   const outDir = resolve(io.cwd, options.out);
   try {
     ensureWritableDirectory(outDir);

@@ -1,4 +1,4 @@
-import type { Task, Trajectory } from '@sona/core';
+import { type Arm, SonaError, type Task, type Trajectory } from '@sona/core';
 import type {
   ChooseOptions,
   ChooseResult,
@@ -18,9 +18,31 @@ function hashString(s: string, salt: number): number {
   return (h ^ (h >>> 13)) >>> 0;
 }
 
+/** Indices (ascending) of the offered arms, or of every arm when none are given. */
+function offeredIndices(arms: readonly Arm[], offered: readonly Arm[] | undefined): number[] {
+  if (offered === undefined) return arms.map((_, i) => i);
+  if (!Array.isArray(offered) || offered.length === 0) {
+    throw new SonaError('INVALID_ARGUMENT', 'options.arms must be a non-empty array of arms', {
+      path: 'options.arms',
+    });
+  }
+  const indices = new Set<number>();
+  for (const arm of offered) {
+    const index = arms.indexOf(arm);
+    if (index < 0) {
+      throw new SonaError('INVALID_ARGUMENT', `unknown arm ${String(arm)}`, {
+        path: 'options.arms',
+      });
+    }
+    indices.add(index);
+  }
+  return [...indices].sort((a, b) => a - b);
+}
+
 /**
  * The baseline that learns nothing: every arm uniformly at random (while training from its
- * stream; for evaluation a fixed pseudo-random arm per task, so that evaluating draws nothing).
+ * stream; for evaluation a fixed pseudo-random arm per task, so that evaluating draws nothing),
+ * among the arms the task offers when `options.arms` is given.
  * Its confidence is the chosen arm's observed success rate with Laplace smoothing, and it picks
  * training tasks uniformly. Its learned rate estimates the base rate.
  */
@@ -48,10 +70,12 @@ export class UniformRandomLearner implements Learner {
 
   choose(task: Task, options: ChooseOptions = {}): ChooseResult {
     const { arms, rng } = this.#args;
-    const a =
+    const offered = offeredIndices(arms, options.arms);
+    const pick =
       options.explore === false
-        ? hashString(task.id, this.#salt) % arms.length
-        : rng.int(arms.length);
+        ? hashString(task.id, this.#salt) % offered.length
+        : rng.int(offered.length);
+    const a = offered[pick]!;
     const scores = this.#scores();
     return { arm: arms[a]!, confidence: scores[a]!, scores };
   }

@@ -12,6 +12,7 @@ import {
 import { join } from 'node:path';
 import { SonaError } from '@sona/core';
 import type { BenchmarkResult } from '../protocol/result';
+import type { ReplayResult } from '../replay/result';
 import { canonicalHash } from './canonical-json';
 
 /** `benchmark-<version>-<mode>.json` for SONA, with a `-<learner>` suffix for any other learner. */
@@ -68,12 +69,43 @@ export interface LoadedResult {
   readonly hashOk: boolean;
 }
 
+export interface LoadedReplayResult {
+  readonly file: string;
+  readonly result: ReplayResult;
+  readonly hashOk: boolean;
+}
+
+/** A data file's name without its extension, characters outside [A-Za-z0-9_-] as `_`. */
+export function sourceStem(source: string): string {
+  return source.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'data';
+}
+
+/** `benchmark-replay-<data file stem>-<version>-<mode>`, then `-<learner>` and `-cw<w>` when set. */
+export function replayResultFileName(
+  source: string,
+  version: string,
+  mode: string,
+  learner: string,
+  costWeight: number,
+): string {
+  const stem = sourceStem(source);
+  const learnerPart = learner === 'sona' ? '' : `-${learner}`;
+  const weightPart = costWeight === 0 ? '' : `-cw${costWeight}`;
+  return `benchmark-replay-${stem}-${version}-${mode}${learnerPart}${weightPart}.json`;
+}
+
 /**
- * Every `benchmark-*.json` in a folder that parses as a result of this format, sorted by file
- * name. Files that cannot be read or are of another format are listed in `skipped`.
+ * Every `benchmark-*.json` in a folder that parses as a result of this package, sorted by file
+ * name: simulated results (`sona-benchmark/1`) in `results`, replay results (`sona-replay/1`) in
+ * `replays`. Files that cannot be read or are of another format are listed in `skipped`.
  */
-export function loadResults(dir: string): { results: LoadedResult[]; skipped: string[] } {
+export function loadResults(dir: string): {
+  results: LoadedResult[];
+  replays: LoadedReplayResult[];
+  skipped: string[];
+} {
   const results: LoadedResult[] = [];
+  const replays: LoadedReplayResult[] = [];
   const skipped: string[] = [];
   const files = readdirSync(dir)
     .filter((f) => /^benchmark-.*\.json$/.test(f))
@@ -81,8 +113,18 @@ export function loadResults(dir: string): { results: LoadedResult[]; skipped: st
   for (const file of files) {
     try {
       const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+      if (parsed !== null && typeof parsed === 'object' && parsed.format === 'sona-replay/1') {
+        const problem = replayShapeProblem(parsed);
+        if (problem !== undefined) {
+          skipped.push(`${file}: ${problem}`);
+          continue;
+        }
+        const hashOk = computeResultHash(parsed) === parsed.resultHash;
+        replays.push({ file, result: parsed as unknown as ReplayResult, hashOk });
+        continue;
+      }
       if (parsed === null || typeof parsed !== 'object' || parsed.format !== 'sona-benchmark/1') {
-        skipped.push(`${file}: not a sona-benchmark/1 result`);
+        skipped.push(`${file}: not a sona-benchmark/1 or sona-replay/1 result`);
         continue;
       }
       const problem = resultShapeProblem(parsed);
@@ -96,7 +138,7 @@ export function loadResults(dir: string): { results: LoadedResult[]; skipped: st
       skipped.push(`${file}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return { results, skipped };
+  return { results, replays, skipped };
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -192,6 +234,105 @@ export function resultShapeProblem(r: Record<string, unknown>): string | undefin
     ) {
       return `${where}.holdoutLearned does not match holdout.taskIds`;
     }
+  }
+  return undefined;
+}
+
+const isCi = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && v.every(isNumber);
+
+function policyProblem(p: unknown, where: string, hasCost: boolean): string | undefined {
+  if (!isObject(p) || typeof p.name !== 'string' || !isNumber(p.tasks)) {
+    return `${where} has no name or task count`;
+  }
+  if (!isNumber(p.rate) || !isCi(p.ci)) return `${where} is not a rate with an interval`;
+  if (hasCost && (!isNumber(p.meanCost) || !isCi(p.costCi))) return `${where} has no cost`;
+  if (p.utility !== null && !isEstimate(p.utility)) return `${where}.utility is not an estimate`;
+  return undefined;
+}
+
+/** The first field the reports need that a parsed replay result lacks, or undefined. */
+export function replayShapeProblem(r: Record<string, unknown>): string | undefined {
+  if (!['v1', 'v2', 'v3'].includes(r.version as string)) return 'version is not v1, v2 or v3';
+  for (const key of ['mode', 'learner', 'title', 'resultHash'] as const) {
+    if (typeof r[key] !== 'string') return `${key} is missing`;
+  }
+  if (r.simulated !== false) return 'simulated is not false';
+  if (!isNumber(r.seed)) return 'seed is missing';
+  const config = r.config;
+  const env = r.environment;
+  if (!isObject(config)) return 'config is missing';
+  for (const key of [
+    'epochs',
+    'tasksPerEpoch',
+    'folds',
+    'bootstrapResamples',
+    'level',
+    'costWeight',
+  ] as const) {
+    if (!isNumber(config[key])) return `config.${key} is missing`;
+  }
+  if (!isObject(env) || env.kind !== 'replay' || !isObject(env.source) || !isObject(env.skipped)) {
+    return 'environment is not a replay environment';
+  }
+  if (typeof env.source.sha256 !== 'string' || typeof env.source.name !== 'string') {
+    return 'environment.source is incomplete';
+  }
+  for (const key of ['rowsUsed', 'rowsSkipped', 'tasks', 'folds'] as const) {
+    if (!isNumber(env[key])) return `environment.${key} is missing`;
+  }
+  if (!Array.isArray(env.arms) || !Array.isArray(env.typeMap) || !isObject(env.fields)) {
+    return 'environment.arms, typeMap or fields is missing';
+  }
+  const hasCost = typeof env.fields.cost === 'string';
+  if (!Array.isArray(r.baselines) || r.baselines.length === 0) return 'baselines are missing';
+  for (const [i, b] of r.baselines.entries()) {
+    const problem = policyProblem(b, `baselines[${i}]`, hasCost);
+    if (problem !== undefined) return problem;
+  }
+  const learned = policyProblem(r.learned, 'learned', hasCost);
+  if (learned !== undefined) return learned;
+  if (
+    !Array.isArray(r.comparisons) ||
+    !r.comparisons.every(
+      (c) =>
+        isObject(c) &&
+        typeof c.against === 'string' &&
+        isEstimate(c.difference) &&
+        (c.utility === null || isEstimate(c.utility)),
+    )
+  ) {
+    return 'comparisons are incomplete';
+  }
+  if (!Array.isArray(r.caveats) || !r.caveats.every((c) => typeof c === 'string')) {
+    return 'caveats are missing';
+  }
+  if (r.captured !== null && !isEstimate(r.captured)) return 'captured is not an estimate';
+  const c = r.confidence;
+  if (!isObject(c) || !isNumber(c.mean) || !isNumber(c.ece) || !isNumber(c.brier)) {
+    return 'confidence is incomplete';
+  }
+  if (
+    r.pareto !== null &&
+    !(Array.isArray(r.pareto) && r.pareto.every((p) => typeof p === 'string'))
+  ) {
+    return 'pareto is not a list of names';
+  }
+  if (!Array.isArray(r.history) || !r.history.every((h) => isObject(h) && isEstimate(h.heldOut))) {
+    return 'history is incomplete';
+  }
+  if (
+    !Array.isArray(r.tasks) ||
+    r.tasks.length !== env.tasks ||
+    !r.tasks.every(
+      (t) =>
+        isObject(t) &&
+        typeof t.id === 'string' &&
+        typeof t.learnedArm === 'string' &&
+        isNumber(t.learnedSuccess) &&
+        Array.isArray(t.arms),
+    )
+  ) {
+    return 'tasks do not match environment.tasks';
   }
   return undefined;
 }

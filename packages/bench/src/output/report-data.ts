@@ -3,7 +3,8 @@ import type { BenchmarkResult, Verdict } from '../protocol/result';
 import { verdictOf } from '../protocol/result';
 import { type Estimate, pairedBootstrap } from '../stats/bootstrap';
 import { canonicalHash } from './canonical-json';
-import type { LoadedResult } from './files';
+import type { LoadedReplayResult, LoadedResult } from './files';
+import { buildReplayGroups, type ReplayGroup } from './replay-report-data';
 
 export interface ModelComparison {
   readonly name: string;
@@ -30,6 +31,8 @@ export interface RunGroup {
 
 export interface ReportData {
   readonly groups: readonly RunGroup[];
+  /** Replay runs on real logged data, grouped like `groups` (empty when there are none). */
+  readonly replayGroups: readonly ReplayGroup[];
   readonly skipped: readonly string[];
 }
 
@@ -57,6 +60,7 @@ function groupKey(r: BenchmarkResult): string {
 export function buildReportData(
   loaded: readonly LoadedResult[],
   skipped: readonly string[] = [],
+  replays: readonly LoadedReplayResult[] = [],
 ): ReportData {
   const byKey = new Map<string, LoadedResult[]>();
   for (const entry of loaded) {
@@ -104,7 +108,7 @@ export function buildReportData(
       a.profiles.localeCompare(b.profiles) ||
       a.seed - b.seed,
   );
-  return { groups, skipped };
+  return { groups, replayGroups: buildReplayGroups(replays), skipped };
 }
 
 /** A run's heading: its title, which always starts with SIMULATED for this environment. */

@@ -1,5 +1,7 @@
 import type { BenchmarkResult, ModelResult } from '../protocol/result';
 import type { LoadedResult } from './files';
+import { tableHtml } from './html-table';
+import { REPLAY_STYLE, replayHtml } from './replay-report';
 import {
   efficiencyText,
   estimateText,
@@ -34,6 +36,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1
 main{max-width:1280px;margin:0 auto;padding:0 20px 40px}
 .banner{background:#b3261e;color:#fff;padding:14px 20px;font-size:15px;line-height:1.45}
 .banner strong{font-size:18px;letter-spacing:.08em;margin-right:8px}
+.banner.replay{background:#0b5394}
 h1{font-size:26px;margin:22px 0 6px}h2{font-size:20px;margin:34px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:16px;margin:22px 0 8px}
 .sim{display:inline-block;background:#b3261e;color:#fff;font-size:11px;font-weight:700;padding:2px 6px;border-radius:3px;vertical-align:middle;margin-right:6px;letter-spacing:.06em}
@@ -50,20 +53,6 @@ th{background:#f0f0f0}.l{text-align:left}
 .helps{color:#1b7a2b}.hurts{color:#b3261e}.no-evidence{color:#8a6d00}
 code{font-size:12px}
 `;
-
-/** A table; the first `leftColumns` columns hold text and are left-aligned, the rest numbers. */
-function tableHtml(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  leftColumns = 1,
-): string {
-  const cls = (i: number) => (i < leftColumns ? ' class="l"' : '');
-  const head = `<tr>${header.map((h, i) => `<th${cls(i)}>${escapeXml(h)}</th>`).join('')}</tr>`;
-  const body = rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)
-    .join('');
-  return `<div class="scroll"><table>${head}${body}</table></div>`;
-}
 
 const e = escapeXml;
 
@@ -445,32 +434,54 @@ function comparisonSection(group: RunGroup): string {
   ].join('');
 }
 
+const SIMULATED_BANNER =
+  '<div class="banner"><strong>SIMULATED</strong> Every number on this page comes from the simulated environment of @sona/bench: a seeded world with known ground truth, not real tasks or real models. Model names only label profiles; their base rates are inputs the world is calibrated to, not measurements.</div>';
+
+const MIXED_BANNER =
+  '<div class="banner"><strong>SIMULATED</strong> and <strong>REAL</strong> results on one page: sections marked SIMULATED come from the simulated environment of @sona/bench (a seeded world with known ground truth, not real tasks or models; model names only label profiles). Sections marked REAL LOGGED DATA replay outcomes logged by real runs.</div>';
+
+const REPLAY_BANNER =
+  '<div class="banner replay"><strong>REAL LOGGED DATA</strong> Every number on this page replays outcomes logged by real runs, scored on held-out tasks with 95% bootstrap confidence intervals. Logs are small: each section says how many tasks it rests on and how wide its intervals are.</div>';
+
 /** The folder's report.html: one self-contained page (inline CSS and SVG, no scripts). */
 export function renderHtmlReport(data: ReportData): string {
+  const simulated = data.groups.length > 0;
+  const replay = data.replayGroups.length > 0;
   const body: string[] = [];
   for (const group of data.groups) {
     for (const run of group.runs) body.push(runSection(run));
     body.push(comparisonSection(group));
   }
-  if (data.groups.length === 0) body.push('<p>No benchmark results in this folder.</p>');
+  if (replay) body.push(replayHtml(data.replayGroups));
+  if (!simulated && !replay) body.push('<p>No benchmark results in this folder.</p>');
   if (data.skipped.length > 0) {
     body.push(
       `<h2>Files not included</h2><ul>${data.skipped.map((s) => `<li>${e(s)}</li>`).join('')}</ul>`,
     );
   }
+  const title =
+    replay && !simulated
+      ? 'Replay benchmark report: real logged data'
+      : replay
+        ? 'Benchmark report: SIMULATED and real logged data'
+        : 'SIMULATED benchmark report';
+  const intro =
+    replay && !simulated
+      ? 'Rates are exact expected pass rates over the logged trials on held-out tasks, with 95% seeded bootstrap confidence intervals; comparisons are paired over the same tasks.'
+      : 'Rates are exact expected success rates on held-out tasks, with 95% seeded bootstrap confidence intervals; comparisons are paired over the same tasks.';
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>SIMULATED benchmark report · @sona/bench</title>
-<style>${STYLE}</style>
+<title>${title} · @sona/bench</title>
+<style>${STYLE}${replay ? REPLAY_STYLE : ''}</style>
 </head>
 <body>
-<div class="banner"><strong>SIMULATED</strong> Every number on this page comes from the simulated environment of @sona/bench: a seeded world with known ground truth, not real tasks or real models. Model names only label profiles; their base rates are inputs the world is calibrated to, not measurements.</div>
+${replay && !simulated ? REPLAY_BANNER : replay ? MIXED_BANNER : SIMULATED_BANNER}
 <main>
-<h1>SIMULATED benchmark report</h1>
-<p class="meta">Rates are exact expected success rates on held-out tasks, with 95% seeded bootstrap confidence intervals; comparisons are paired over the same tasks.</p>
+<h1>${title}</h1>
+<p class="meta">${intro}</p>
 ${body.join('\n')}
 </main>
 </body>

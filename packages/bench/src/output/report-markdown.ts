@@ -1,5 +1,7 @@
 import type { BenchmarkResult, ModelResult } from '../protocol/result';
 import type { LoadedResult } from './files';
+import { markdownTable as table } from './markdown-table';
+import { REPLAY_MARKDOWN_TITLE, replayMarkdown } from './replay-report';
 import {
   efficiencyText,
   estimateText,
@@ -20,16 +22,6 @@ const BANNER =
   'names only label profiles; their base rates are inputs the world is calibrated to, not ' +
   'measurements. Rates are exact expected success rates on held-out tasks with 95% bootstrap ' +
   'confidence intervals.';
-
-/** A table; the first `leftColumns` columns hold text and are left-aligned, the rest numbers. */
-function table(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  leftColumns = 1,
-): string {
-  const align = header.map((_, i) => (i < leftColumns ? ':--' : '--:'));
-  return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-}
 
 function byLearned(models: readonly ModelResult[]): ModelResult[] {
   return [...models].sort(
@@ -234,15 +226,29 @@ function comparisonSection(group: RunGroup): string {
   return out.join('\n');
 }
 
+const MIXED_BANNER =
+  '> This folder holds results of two kinds. Sections headed **SIMULATED** come from the ' +
+  'simulated environment of `@sona/bench` (a seeded world with known ground truth, not real ' +
+  'tasks or models; model names only label profiles). Sections headed **Real logged data** ' +
+  'replay outcomes logged by real runs. Rates carry 95% bootstrap confidence intervals.';
+
 /** The folder's report.md: every run's leaderboards, version comparisons and ablations. */
 export function renderMarkdownReport(data: ReportData): string {
-  const out: string[] = ['# SIMULATED benchmark report (@sona/bench)', '', BANNER, ''];
-  if (data.groups.length === 0) out.push('No benchmark results in this folder.', '');
+  const simulated = data.groups.length > 0;
+  const replay = data.replayGroups.length > 0;
+  const out: string[] =
+    replay && !simulated
+      ? [REPLAY_MARKDOWN_TITLE, '']
+      : replay
+        ? ['# Benchmark report (@sona/bench): SIMULATED and real logged data', '', MIXED_BANNER, '']
+        : ['# SIMULATED benchmark report (@sona/bench)', '', BANNER, ''];
+  if (!simulated && !replay) out.push('No benchmark results in this folder.', '');
   for (const group of data.groups) {
     for (const run of group.runs) out.push(runSection(run), '');
     const comparison = comparisonSection(group);
     if (comparison !== '') out.push(comparison);
   }
+  if (replay) out.push(replayMarkdown(data.replayGroups), '');
   if (data.skipped.length > 0) {
     out.push('## Files not included', '', ...data.skipped.map((s) => `- ${s}`), '');
   }

@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Checkpoint, saveCheckpoint } from '@sona/checkpoint';
 import type { BenchmarkResult } from '../protocol/result';
-import { ensureWritableDirectory, loadResults, resultFileName, writeFileAtomic } from './files';
+import type { ReplayResult } from '../replay/result';
+import {
+  ensureWritableDirectory,
+  loadResults,
+  replayResultFileName,
+  resultFileName,
+  writeFileAtomic,
+} from './files';
 import { buildReportData } from './report-data';
 import { renderHtmlReport } from './report-html';
 import { renderMarkdownReport } from './report-markdown';
@@ -27,10 +34,30 @@ export function writeBenchmarkOutputs(outDir: string, result: BenchmarkResult): 
   return writeReports(outDir, resultFile);
 }
 
+/**
+ * Writes a replay result as `benchmark-replay-<data>-<version>-<mode>.json` (see
+ * `replayResultFileName`), then regenerates the folder's reports.
+ */
+export function writeReplayOutputs(outDir: string, result: ReplayResult): WrittenOutputs {
+  ensureWritableDirectory(outDir);
+  const resultFile = join(
+    outDir,
+    replayResultFileName(
+      result.environment.source.name,
+      result.version,
+      result.mode,
+      result.learner,
+      result.config.costWeight,
+    ),
+  );
+  writeFileAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+  return writeReports(outDir, resultFile);
+}
+
 /** Regenerates report.md and report.html from the result files in a folder. */
 export function writeReports(outDir: string, resultFile = ''): WrittenOutputs {
-  const { results, skipped } = loadResults(outDir);
-  const data = buildReportData(results, skipped);
+  const { results, replays, skipped } = loadResults(outDir);
+  const data = buildReportData(results, skipped, replays);
   const markdownFile = join(outDir, 'report.md');
   const htmlFile = join(outDir, 'report.html');
   writeFileAtomic(markdownFile, renderMarkdownReport(data));

@@ -152,7 +152,7 @@ function evaluate(
   return { arm, success, confidence };
 }
 
-function checkedChoice(
+export function checkedChoice(
   result: ChooseResult,
   armIndex: ReadonlyMap<string, number>,
   task: Task,
@@ -198,7 +198,7 @@ const SUMMARY_FIELDS = [
   'difficulty',
 ] as const;
 
-function checkedSummary(summary: EpochSummary, epoch: number): Record<string, number> {
+export function checkedSummary(summary: EpochSummary, epoch: number): Record<string, number> {
   if (summary === null || typeof summary !== 'object') {
     throw new SonaError('INVALID_ARGUMENT', 'learner.endEpoch() must return an EpochSummary', {
       path: 'learner.endEpoch',
@@ -229,7 +229,9 @@ function checkedSummary(summary: EpochSummary, epoch: number): Record<string, nu
   return out;
 }
 
-function scalarFields(stats: Record<string, unknown>): Record<string, number | string | boolean> {
+export function scalarFields(
+  stats: Record<string, unknown>,
+): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = {};
   if (stats === null || typeof stats !== 'object') return out;
   for (const key of Object.keys(stats).sort()) {

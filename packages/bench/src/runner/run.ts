@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { isSonaError, SonaError, type SonaErrorCode } from '@sona/core';
+import { SonaError } from '@sona/core';
 import type { LearnerFactory } from '../learner';
 import { resolveLearnerFactory } from '../learners/registry';
 import { canonicalHash } from '../output/canonical-json';
@@ -15,6 +14,7 @@ import {
 } from '../protocol/context';
 import { type JobResult, runJob } from '../protocol/job';
 import type { BenchmarkContent, BenchmarkResult } from '../protocol/result';
+import { runPool } from './pool';
 
 export interface RunBenchmarkOptions extends BenchmarkSpec {
   /**
@@ -127,92 +127,27 @@ function runInThread(
   return results;
 }
 
-/** What the worker entry receives at start. */
+/** What the worker entry receives at start for a simulated run. */
 export interface WorkerData {
+  readonly kind: 'simulated';
   readonly spec: BenchmarkSpec;
   readonly learner: string;
 }
 
-export type WorkerReply =
-  | { readonly id: number; readonly result: JobResult }
-  | {
-      readonly id: number;
-      readonly error: { readonly code?: string; readonly message: string; readonly path?: string };
-    };
-
-function runInWorkers(
+async function runInWorkers(
   spec: BenchmarkSpec,
   learner: string,
   jobs: readonly JobSpec[],
   workerCount: number,
   options: RunBenchmarkOptions,
 ): Promise<Map<string, JobResult>> {
-  const url = options.workerUrl ?? new URL('./worker.js', import.meta.url);
-  const results = new Map<string, JobResult>();
-  const workerData: WorkerData = { spec, learner };
-  return new Promise((resolve, reject) => {
-    const pool: Worker[] = [];
-    let next = 0;
-    let failed = false;
-    const stopAll = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      for (const w of pool) void w.terminate();
-      reject(error);
-    };
-    const dispatch = (worker: Worker) => {
-      if (next < jobs.length) {
-        const id = next++;
-        worker.postMessage({ id, job: jobs[id] });
-      } else {
-        void worker.terminate();
-      }
-    };
-    for (let w = 0; w < workerCount; w++) {
-      const worker = new Worker(url, { workerData });
-      pool.push(worker);
-      worker.on('message', (reply: WorkerReply) => {
-        if (failed) return;
-        if ('error' in reply) {
-          stopAll(rebuildError(reply.error));
-          return;
-        }
-        const job = jobs[reply.id]!;
-        results.set(jobKey(job), reply.result);
-        options.onProgress?.(results.size, jobs.length, job);
-        if (results.size === jobs.length) {
-          for (const p of pool) void p.terminate();
-          resolve(results);
-        } else {
-          dispatch(worker);
-        }
-      });
-      worker.on('error', (error) => stopAll(error));
-      worker.on('exit', (code) => {
-        if (!failed && results.size < jobs.length && code !== 0 && code !== 1) {
-          stopAll(new SonaError('INVALID_STATE', `a benchmark worker exited with code ${code}`));
-        }
-      });
-      dispatch(worker);
-    }
+  const workerData: WorkerData = { kind: 'simulated', spec, learner };
+  const results = await runPool<JobSpec, JobResult>({
+    url: options.workerUrl ?? new URL('./worker.js', import.meta.url),
+    workerData,
+    jobs,
+    workers: workerCount,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
-}
-
-function rebuildError(error: { code?: string; message: string; path?: string }): Error {
-  if (error.code !== undefined) {
-    return new SonaError(error.code as SonaErrorCode, error.message, {
-      ...(error.path === undefined ? {} : { path: error.path }),
-    });
-  }
-  return new Error(error.message);
-}
-
-/** A worker-safe description of an error. */
-export function describeError(error: unknown): { code?: string; message: string; path?: string } {
-  if (isSonaError(error)) {
-    return error.path === undefined
-      ? { code: error.code, message: error.message }
-      : { code: error.code, message: error.message, path: error.path };
-  }
-  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  return new Map(jobs.map((job, i) => [jobKey(job), results[i]!]));
 }

@@ -5,6 +5,7 @@
  */
 import type { Task, Trajectory } from '@sona/core';
 import type {
+  ChooseOptions,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -27,7 +28,7 @@ abstract class CountingLearner implements Learner {
 
   abstract choose(
     task: Task,
-    options?: { explore?: boolean },
+    options?: ChooseOptions,
   ): { arm: string; confidence: number; scores: Float32Array };
 
   protected learn(_task: Task, _arm: number, _outcome: Outcome): void {}
@@ -128,14 +129,17 @@ export class PerTypeBandit extends CountingLearner {
     return t;
   }
 
-  choose(task: Task, options: { explore?: boolean } = {}) {
+  choose(task: Task, options: ChooseOptions = {}) {
     const s = this.#table(this.#successes, task.type);
     const n = this.#table(this.#attempts, task.type);
     const scores = Float32Array.from(n, (count, a) => (s[a]! + 1) / (count + 2));
-    let best = 0;
-    for (let a = 1; a < scores.length; a++) if (scores[a]! > scores[best]!) best = a;
+    const offered = this.args.arms
+      .map((arm, a) => (options.arms === undefined || options.arms.includes(arm) ? a : -1))
+      .filter((a) => a >= 0);
+    let best = offered[0]!;
+    for (const a of offered) if (scores[a]! > scores[best]!) best = a;
     if (options.explore !== false && this.args.rng.uniform() < 0.2) {
-      best = this.args.rng.int(scores.length);
+      best = offered[this.args.rng.int(offered.length)]!;
     }
     return { arm: this.args.arms[best]!, confidence: scores[best]!, scores };
   }

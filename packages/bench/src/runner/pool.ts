@@ -1,0 +1,98 @@
+import { Worker } from 'node:worker_threads';
+import { isSonaError, SonaError, type SonaErrorCode } from '@sona/core';
+
+export type WorkerReply<R> =
+  | { readonly id: number; readonly result: R }
+  | {
+      readonly id: number;
+      readonly error: { readonly code?: string; readonly message: string; readonly path?: string };
+    };
+
+export interface PoolOptions<J> {
+  /** The built worker entry (`dist/worker.js`). */
+  readonly url: URL;
+  /** What every worker receives at start (it rebuilds its context from this). */
+  readonly workerData: unknown;
+  readonly jobs: readonly J[];
+  /** Worker threads (≥ 1, at most one per job is started). */
+  readonly workers: number;
+  readonly onProgress?: (done: number, total: number, job: J) => void;
+}
+
+/**
+ * Runs jobs on a pool of worker threads, one job per worker at a time, and returns the results
+ * in job order (whatever order they finished in). The first error stops every worker and
+ * rejects with that error (a SonaError keeps its code).
+ */
+export function runPool<J, R>(options: PoolOptions<J>): Promise<R[]> {
+  const { jobs, url, workerData } = options;
+  const results: (R | undefined)[] = new Array(jobs.length);
+  const workerCount = Math.min(options.workers, jobs.length);
+  if (jobs.length === 0) return Promise.resolve([]);
+  return new Promise((resolve, reject) => {
+    const pool: Worker[] = [];
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const stopAll = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      for (const w of pool) void w.terminate();
+      reject(error);
+    };
+    const dispatch = (worker: Worker) => {
+      if (next < jobs.length) {
+        const id = next++;
+        worker.postMessage({ id, job: jobs[id] });
+      } else {
+        void worker.terminate();
+      }
+    };
+    for (let w = 0; w < workerCount; w++) {
+      const worker = new Worker(url, { workerData });
+      pool.push(worker);
+      worker.on('message', (reply: WorkerReply<R>) => {
+        if (failed) return;
+        if ('error' in reply) {
+          stopAll(rebuildError(reply.error));
+          return;
+        }
+        results[reply.id] = reply.result;
+        done++;
+        options.onProgress?.(done, jobs.length, jobs[reply.id]!);
+        if (done === jobs.length) {
+          for (const p of pool) void p.terminate();
+          resolve(results as R[]);
+        } else {
+          dispatch(worker);
+        }
+      });
+      worker.on('error', (error) => stopAll(error));
+      worker.on('exit', (code) => {
+        if (!failed && done < jobs.length && code !== 0 && code !== 1) {
+          stopAll(new SonaError('INVALID_STATE', `a benchmark worker exited with code ${code}`));
+        }
+      });
+      dispatch(worker);
+    }
+  });
+}
+
+function rebuildError(error: { code?: string; message: string; path?: string }): Error {
+  if (error.code !== undefined) {
+    return new SonaError(error.code as SonaErrorCode, error.message, {
+      ...(error.path === undefined ? {} : { path: error.path }),
+    });
+  }
+  return new Error(error.message);
+}
+
+/** A worker-safe description of an error. */
+export function describeError(error: unknown): { code?: string; message: string; path?: string } {
+  if (isSonaError(error)) {
+    return error.path === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, path: error.path };
+  }
+  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+}
