@@ -310,6 +310,13 @@ describe('PatternBank errors', () => {
     expect(codeOf(() => bank.extract('x' as never, createRng(1)))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => bank.match(new Float32Array(DIM + 1), 'bug_fix'))).toBe('DIM_MISMATCH');
     expect(codeOf(() => bank.match(good.embedding, 'poem' as never))).toBe('INVALID_ARGUMENT');
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const query = good.embedding.slice();
+      query[DIM - 1] = bad;
+      expect(codeOf(() => bank.match(query, 'bug_fix'))).toBe('NON_FINITE');
+      expect(codeOf(() => bank.armScores(query, 'bug_fix', ['a']))).toBe('NON_FINITE');
+      expect(codeOf(() => new PatternBank().match(query, 'bug_fix'))).toBe('NON_FINITE');
+    }
     expect(codeOf(() => bank.armScores(good.embedding, 'bug_fix', [1] as never))).toBe(
       'INVALID_ARGUMENT',
     );

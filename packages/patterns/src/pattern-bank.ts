@@ -257,9 +257,12 @@ export class PatternBank {
    * A zero embedding has cosine 0 with everything and matches nothing.
    */
   match(embedding: Embedding, type: TaskType): PatternMatch[] {
-    this.#checkQuery(embedding, type);
     const count = this.#patterns.length;
-    if (count === 0) return [];
+    if (count === 0) {
+      this.#checkQuery(embedding, type);
+      return [];
+    }
+    this.#checkShapeAndType(embedding, type);
     const dim = this.#dim!;
     // Centroids are unit rows, so cos = q·ĉ / ‖q‖. Within a safe range of norms the float32
     // norm and dot products are accurate; outside it (components near float32 underflow or
@@ -267,6 +270,9 @@ export class PatternBank {
     let query = embedding;
     let length = norm(embedding);
     if (!(length >= SAFE_NORM.min && length <= SAFE_NORM.max)) {
+      // NaN and infinities land here too (their norm is not finite): refuse them on this path,
+      // so the common path needs no separate scan of the query.
+      assertAllFinite(embedding, 'embedding');
       query = this.#unitScratch(dim);
       if (!(writeUnit(embedding, query) > 0)) return [];
       length = 1;
@@ -492,8 +498,12 @@ export class PatternBank {
   }
 
   #checkQuery(embedding: Embedding, type: TaskType): void {
-    assertFloat32Array(embedding, 'embedding', this.#dim ?? undefined);
+    this.#checkShapeAndType(embedding, type);
     assertAllFinite(embedding, 'embedding');
+  }
+
+  #checkShapeAndType(embedding: Embedding, type: TaskType): void {
+    assertFloat32Array(embedding, 'embedding', this.#dim ?? undefined);
     if (!isTaskType(type)) {
       throw new SonaError('INVALID_ARGUMENT', `type is not a task type: ${String(type)}`, {
         path: 'type',
