@@ -431,6 +431,9 @@ function comparisonSection(group: RunGroup): string {
       rows,
     ),
     '<p class="note">Green: the later version is better (paired 95% CI above 0). Amber: no evidence either way (CI includes 0). Red: the later version is worse.</p>',
+    new Set(group.runs.map((r) => r.result.config.epochs * r.result.config.tasksPerEpoch)).size > 1
+      ? `<p class="note">The versions train on different budgets (epochs × tasks per epoch, per fold learner: ${e(group.runs.map((r) => `${r.result.version} ${r.result.config.epochs} × ${r.result.config.tasksPerEpoch}`).join(', '))}), as the SPEC's mode table sets them: a difference measures a version with its budget, not the algorithm alone.</p>`
+      : '',
   ].join('');
 }
 

@@ -222,6 +222,16 @@ function comparisonSection(group: RunGroup): string {
         : `- ${c.to} does **not** beat ${c.from} for ${notBetter.join(', ')} (paired 95% CI includes 0 or lies below it)${better.length > 0 ? `; it does for ${better.join(', ')}` : ''}.`,
     );
   }
+  const budgets = group.runs.map(
+    (r) => `${r.result.version} ${r.result.config.epochs} × ${r.result.config.tasksPerEpoch}`,
+  );
+  if (
+    new Set(group.runs.map((r) => r.result.config.epochs * r.result.config.tasksPerEpoch)).size > 1
+  ) {
+    out.push(
+      `- The versions train on different budgets (epochs × tasks per epoch, per fold learner: ${budgets.join(', ')}), as the SPEC's mode table sets them, so a difference measures the version with its budget, not the algorithm alone.`,
+    );
+  }
   out.push('');
   return out.join('\n');
 }

@@ -71,6 +71,9 @@ describe('result files and reports', () => {
     expect(markdown).toMatch(/\d+\.\d% \[\d+\.\d, \d+\.\d\]/);
     expect(markdown).toMatch(/%\/B \[/);
     expect(markdown).toContain('Version comparison');
+    // v1 quick trains 3 × 30, v3 quick 6 × 40: the comparison must say the budgets differ
+    expect(markdown).toContain('v1 3 × 30, v3 6 × 40');
+    expect(html).toContain('train on different budgets');
     expect(markdown).toContain('v3 − v1');
     expect(markdown).toContain('### Ablations');
     // A learner that ignores overrides: every component is reported as not helping.
