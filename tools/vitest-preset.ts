@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -12,7 +13,7 @@ export function sonaVitest() {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',
       testTimeout: 60_000,
-      reporters: process.env.CI ? ['default'] : ['default'],
+      setupFiles: [fileURLToPath(new URL('./vitest-setup.ts', import.meta.url))],
     },
   });
 }
