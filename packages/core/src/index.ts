@@ -1,15 +1,20 @@
 export {
   assertAllFinite,
+  assertArray,
+  assertBoolean,
   assertFinite,
   assertFloat32Array,
   assertInRange,
   assertInteger,
+  assertRecord,
+  assertRng,
+  assertString,
   firstNonFinite,
 } from './assert';
 export type { SonaErrorCode, SonaErrorOptions } from './errors';
 export { ERROR_CODES, isSonaError, SonaError } from './errors';
 export type { RngState } from './rng';
-export { createRng, Rng } from './rng';
+export { createRng, fmix32, Rng } from './rng';
 export { decodeFloat32, encodeFloat32 } from './tensor-encoding';
 export type { Arm, Bucket, Embedding, Task, TaskType, Trajectory, Version } from './types';
 export {

@@ -19,8 +19,8 @@ export interface RngState {
 
 const TWO_PI = 2 * Math.PI;
 
-// murmur3's 32-bit finaliser: a bijection with full avalanche.
-function fmix32(h: number): number {
+/** murmur3's 32-bit finaliser: a bijection on uint32 with full avalanche. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,4 +1,4 @@
-import { assertInteger, SonaError } from '@sona/core';
+import { assertInteger, fmix32, SonaError } from '@sona/core';
 
 export interface EmbedOptions {
   /** Output length. Default 256. */
@@ -46,16 +46,6 @@ export function fnv1a32(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
-}
-
-// murmur3's finaliser: decorrelates the sign bit from the bucket index.
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

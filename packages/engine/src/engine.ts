@@ -10,6 +10,7 @@ import {
   assertFloat32Array,
   assertInRange,
   assertInteger,
+  assertRng,
   isTaskType,
   isVersion,
   Rng,
@@ -299,11 +300,7 @@ export class SonaEngine {
         },
       );
     }
-    if (!(options.rng instanceof Rng)) {
-      throw new SonaError('INVALID_ARGUMENT', 'rng must be an Rng from @sona/core', {
-        path: 'rng',
-      });
-    }
+    assertRng(options.rng);
     this.version = options.version;
     this.dim = assertInteger(options.dim, 'dim', 1, 65_536);
     this.arms = checkArms(options.arms);

@@ -3,11 +3,11 @@ import {
   assertFloat32Array,
   assertInRange,
   assertInteger,
+  assertRecord,
   type Embedding,
   SonaError,
 } from '@sona/core';
 import { axpy, dotMany, gemvT } from '@sona/simd';
-import { assertRecord } from './checks';
 import { norm64, writeUnit } from './unit-vector';
 
 export interface ContrastiveMemoryOptions {

@@ -3,11 +3,11 @@ import {
   assertFinite,
   assertFloat32Array,
   assertInteger,
+  assertRng,
   type Rng,
   SonaError,
 } from '@sona/core';
 import { l2sq, l2sqMany } from '@sona/simd';
-import { assertRng } from './checks';
 import { writeUnit } from './unit-vector';
 
 /**

@@ -1,10 +1,15 @@
 import {
   type Arm,
   assertAllFinite,
+  assertArray,
+  assertBoolean,
   assertFinite,
   assertFloat32Array,
   assertInRange,
   assertInteger,
+  assertRecord,
+  assertRng,
+  assertString,
   type Embedding,
   isTaskType,
   type Rng,
@@ -14,7 +19,6 @@ import {
   type Trajectory,
 } from '@sona/core';
 import { dotMany, norm, topK } from '@sona/simd';
-import { assertArray, assertBoolean, assertRecord, assertRng, assertString } from './checks';
 import { selectDiverse } from './diversity';
 import { kmeans } from './kmeans';
 import { norm64, writeUnit } from './unit-vector';

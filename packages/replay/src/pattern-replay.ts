@@ -1,11 +1,19 @@
-import { assertInRange, assertInteger, type Rng, SonaError, type Trajectory } from '@sona/core';
+import {
+  assertArray,
+  assertInRange,
+  assertInteger,
+  assertRecord,
+  type Rng,
+  SonaError,
+  type Trajectory,
+} from '@sona/core';
 import {
   checkBatchRequest,
   checkPriorityUpdate,
   type ReplaySample,
   type ReplayStrategy,
 } from './replay-strategy';
-import { assertArray, assertKind, assertRecord, type ItemValidator } from './state-checks';
+import { assertKind, type ItemValidator } from './state-checks';
 import { assertTrajectory } from './trajectory';
 
 /** Anything with a quality in [0, 1]. */

@@ -1,7 +1,9 @@
 import {
+  assertArray,
   assertFinite,
   assertInRange,
   assertInteger,
+  assertRecord,
   type Rng,
   SonaError,
   type Trajectory,
@@ -13,13 +15,7 @@ import {
   type ReplaySample,
   type ReplayStrategy,
 } from './replay-strategy';
-import {
-  assertArray,
-  assertKind,
-  assertRecord,
-  type ItemValidator,
-  MAX_CAPACITY,
-} from './state-checks';
+import { assertKind, type ItemValidator, MAX_CAPACITY } from './state-checks';
 import { assertTrajectory } from './trajectory';
 
 export interface PrioritizedReplayOptions {

@@ -1,5 +1,5 @@
-import { assertFinite, assertInteger, type Rng, SonaError } from '@sona/core';
-import { assertRng, MAX_BATCH_SIZE } from './state-checks';
+import { assertFinite, assertInteger, assertRng, type Rng, SonaError } from '@sona/core';
+import { MAX_BATCH_SIZE } from './state-checks';
 
 /** One batch drawn from a replay memory. */
 export interface ReplaySample<T> {

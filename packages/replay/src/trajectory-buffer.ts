@@ -1,12 +1,14 @@
 import {
+  assertArray,
   assertInRange,
   assertInteger,
+  assertRecord,
   SonaError,
   TASK_TYPES,
   type TaskType,
   type Trajectory,
 } from '@sona/core';
-import { assertArray, assertRecord, MAX_CAPACITY } from './state-checks';
+import { MAX_CAPACITY } from './state-checks';
 import { assertTrajectory, copyTrajectory } from './trajectory';
 
 export interface TrajectoryBufferOptions {

@@ -1,17 +1,19 @@
-import { assertFinite, assertInteger, type Rng, SonaError, type Trajectory } from '@sona/core';
+import {
+  assertArray,
+  assertFinite,
+  assertInteger,
+  assertRecord,
+  type Rng,
+  SonaError,
+  type Trajectory,
+} from '@sona/core';
 import {
   checkBatchRequest,
   checkPriorityUpdate,
   type ReplaySample,
   type ReplayStrategy,
 } from './replay-strategy';
-import {
-  assertArray,
-  assertKind,
-  assertRecord,
-  type ItemValidator,
-  MAX_CAPACITY,
-} from './state-checks';
+import { assertKind, type ItemValidator, MAX_CAPACITY } from './state-checks';
 import { assertTrajectory } from './trajectory';
 
 export interface UniformReplayOptions {
