@@ -2,6 +2,7 @@ import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, computeStateHash } from './hash';
+import { cleanJsonValue } from './test-fixtures';
 
 /** The IEEE-754 double with the given 64-bit pattern (hex). */
 function double(hex: string): number {
@@ -82,18 +83,26 @@ describe('canonicalJson', () => {
     );
   });
 
-  it('is invariant under key order and whitespace (any JSON value, any re-spelling)', () => {
+  it('is invariant under key order and whitespace (any JSON value without refused keys, any re-spelling)', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
+      fc.property(cleanJsonValue, (value) => {
         const reordered = JSON.parse(JSON.stringify(value, null, 3));
         expect(canonicalJson(reordered)).toBe(canonicalJson(value));
       }),
     );
   });
 
+  it('refuses the hostile keys a checkpoint may not contain', () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      expect(() => canonicalJson(JSON.parse(`{"a":{"${key}":1}}`))).toThrowError(
+        expect.objectContaining({ code: 'CHECKPOINT_FORBIDDEN_KEY' }),
+      );
+    }
+  });
+
   it('is itself valid JSON that parses back to an equal value (deep equality up to -0)', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
+      fc.property(cleanJsonValue, (value) => {
         const text = canonicalJson(value);
         expect(canonicalJson(JSON.parse(text))).toBe(text);
         expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));

@@ -1,17 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkJsonText } from './json-text';
+import { cleanJsonValue, cleanKey } from './test-fixtures';
 
 const code = (text: string) => checkJsonText(text)?.code ?? null;
 
-/** JSON values without duplicate or forbidden keys (fc.jsonValue can produce "__proto__"). */
-const cleanJson = fc
-  .jsonValue()
-  .filter((value) => !/"(__proto__|constructor|prototype)"/.test(JSON.stringify(value)));
-/** Object keys other than the forbidden ones. */
-const cleanKey = fc
-  .string()
-  .filter((key) => !['__proto__', 'constructor', 'prototype'].includes(key));
+const cleanJson = cleanJsonValue;
 
 describe('checkJsonText', () => {
   it('accepts whatever JSON.stringify writes, compact or indented', () => {

@@ -262,3 +262,16 @@ export function bitEqual(a: unknown, b: unknown): boolean {
       bitEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
   );
 }
+
+/**
+ * JSON values without the keys checkpoints refuse as hostile (`__proto__`, `constructor`,
+ * `prototype`), which `fc.jsonValue` can produce.
+ */
+export const cleanJsonValue = fc
+  .jsonValue()
+  .filter((value) => !/"(__proto__|constructor|prototype)"/.test(JSON.stringify(value)));
+
+/** Object keys other than the refused ones. */
+export const cleanKey = fc
+  .string()
+  .filter((key) => !['__proto__', 'constructor', 'prototype'].includes(key));
