@@ -120,7 +120,6 @@ export { SIMULATED_WORLD_PARAMETERS } from './simulated/parameters';
 export type { ModelProfile, ProfileSet } from './simulated/profiles';
 export {
   DEFAULT_PROFILE_SET,
-  loraRankFor,
   PROFILE_SETS,
   profileSet,
   REFERENCE_SMALL,

@@ -322,6 +322,10 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
       expect(stdout).toContain('SIMULATED');
       expect(code).toBe(0);
       const result = JSON.parse(readFileSync(join(out, 'benchmark-v1-quick.json'), 'utf8'));
+      // v1's adapter has a fixed rank of 2 whatever the model size; the report shows the learner's
+      expect(result.models.map((m: { loraRank: number }) => m.loraRank)).toEqual(
+        result.models.map(() => 2),
+      );
       const dir = join(out, 'checkpoints');
       const checkpoints = readdirSync(dir)
         .sort()

@@ -314,7 +314,7 @@ function leaderboards(r: BenchmarkResult): string {
     String(i + 1),
     e(m.name),
     paramsText(m.paramsB),
-    String(m.loraRank),
+    m.loraRank === null ? '—' : String(m.loraRank),
     estimateText(m.base),
     `<b>${estimateText(m.learned)}</b>`,
     estimateText(m.oracle),

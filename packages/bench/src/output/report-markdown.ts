@@ -71,7 +71,7 @@ function runSection(entry: LoadedResult): string {
         String(i + 1),
         m.name,
         paramsText(m.paramsB),
-        String(m.loraRank),
+        m.loraRank === null ? '—' : String(m.loraRank),
         estimateText(m.base),
         estimateText(m.learned),
         estimateText(m.oracle),

@@ -49,6 +49,8 @@ describe('result files and reports', () => {
     const parsed = JSON.parse(readFileSync(join(dir, results[0]!.file), 'utf8'));
     expect(computeResultHash(parsed)).toBe(parsed.resultHash);
     expect(parsed.environment.simulated).toBe(true);
+    // the random learner has no adapter, so no rank to report
+    expect(parsed.models.every((m: { loraRank: unknown }) => m.loraRank === null)).toBe(true);
     // Timings live outside the hash: changing them keeps the hash valid.
     parsed.run.wallMs += 1000;
     expect(computeResultHash(parsed)).toBe(parsed.resultHash);

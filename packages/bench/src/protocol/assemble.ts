@@ -1,6 +1,5 @@
 import { type Rng, SonaError } from '@sona/core';
 import { SIMULATED_WORLD_PARAMETERS } from '../simulated/parameters';
-import { loraRankFor } from '../simulated/profiles';
 import type { ModelWorld } from '../simulated/world';
 import { type Estimate, mean, percentileInterval, resampleMeans } from '../stats/bootstrap';
 import { expectedBrierScore, expectedCalibrationError } from '../stats/calibration';
@@ -217,7 +216,7 @@ function modelResult(
   return {
     name: model.profile.name,
     paramsB,
-    loraRank: loraRankFor(paramsB),
+    loraRank: typeof folds[0]!.stats?.rank === 'number' ? (folds[0]!.stats.rank as number) : null,
     base: estimateFrom(base, mBase!),
     learned: learnedEstimate,
     oracle: estimateFrom(oracle, mOracle!),

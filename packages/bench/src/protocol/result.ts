@@ -39,7 +39,8 @@ export interface HistoryEntry {
 export interface ModelResult {
   readonly name: string;
   readonly paramsB: number;
-  readonly loraRank: number;
+  /** The adapter rank the learner reports (`stats().rank`); null for a learner without one. */
+  readonly loraRank: number | null;
   /** Uniformly random arm, on held-out tasks. */
   readonly base: Estimate;
   /** Greedy policy of the five fold learners (their choices averaged), on held-out tasks. */

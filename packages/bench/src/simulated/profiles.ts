@@ -118,15 +118,3 @@ export function profileSet(profiles: string | ProfileSet): ProfileSet {
     })),
   };
 }
-
-/** LoRA rank by model size (SPEC): < 2B → 1, < 5B → 2, else 4. */
-export function loraRankFor(paramsB: number): 1 | 2 | 4 {
-  if (!(paramsB > 0) || !Number.isFinite(paramsB)) {
-    throw new SonaError('OUT_OF_RANGE', `paramsB must be a positive number, got ${paramsB}`, {
-      path: 'paramsB',
-    });
-  }
-  if (paramsB < 2) return 1;
-  if (paramsB < 5) return 2;
-  return 4;
-}

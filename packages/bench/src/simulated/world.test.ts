@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../../tools/testing/chi-square';
 import { bisectIncreasing, sigmoid, simpsonRule } from './calibrate';
 import { SIMULATED_WORLD_PARAMETERS } from './parameters';
-import { loraRankFor, profileSet, REFERENCE_SMALL, SWE_VERIFIED } from './profiles';
+import { profileSet, REFERENCE_SMALL, SWE_VERIFIED } from './profiles';
 import { SimulatedWorld, STRATA } from './world';
 
 const seedArb = fc.nat({ max: 2 ** 31 });
@@ -239,13 +239,6 @@ describe('attempts and the oracle', () => {
 });
 
 describe('profiles', () => {
-  it('LoRA rank follows size: < 2B → 1, < 5B → 2, else 4', () => {
-    expect([1.3, 1.5, 1.99, 2, 3.8, 4.99, 5, 7, 70].map(loraRankFor)).toEqual([
-      1, 1, 1, 2, 2, 2, 4, 4, 4,
-    ]);
-    expect(() => loraRankFor(0)).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
-  });
-
   it('reference-small is the six of the SPEC and swe-verified the fourteen of the chart', () => {
     expect(REFERENCE_SMALL.models.map((m) => m.baseRate)).toEqual([
       0.352, 0.338, 0.284, 0.246, 0.182, 0.158,
