@@ -26,8 +26,17 @@ function fold(s: Float32Array): number {
   return s[0]!;
 }
 
-/** Σ a[aOffset + j]·b[j] for j < n, by the 16-lane scheme. */
-function dotAt(a: Float32Array, aOffset: number, b: Float32Array, n: number): number {
+/**
+ * Σ a[aOffset + j]·b[bOffset + j] for j < n, by the 16-lane scheme: whole groups of 16 in
+ * sixteen local accumulators, the tail into the first lanes.
+ */
+function dotAt(
+  a: Float32Array,
+  aOffset: number,
+  b: Float32Array,
+  bOffset: number,
+  n: number,
+): number {
   let s0 = 0,
     s1 = 0,
     s2 = 0,
@@ -47,23 +56,24 @@ function dotAt(a: Float32Array, aOffset: number, b: Float32Array, n: number): nu
   const full = n - (n & 15);
   let j = 0;
   for (; j < full; j += 16) {
-    const o = aOffset + j;
-    s0 = f(s0 + f(a[o]! * b[j]!));
-    s1 = f(s1 + f(a[o + 1]! * b[j + 1]!));
-    s2 = f(s2 + f(a[o + 2]! * b[j + 2]!));
-    s3 = f(s3 + f(a[o + 3]! * b[j + 3]!));
-    s4 = f(s4 + f(a[o + 4]! * b[j + 4]!));
-    s5 = f(s5 + f(a[o + 5]! * b[j + 5]!));
-    s6 = f(s6 + f(a[o + 6]! * b[j + 6]!));
-    s7 = f(s7 + f(a[o + 7]! * b[j + 7]!));
-    s8 = f(s8 + f(a[o + 8]! * b[j + 8]!));
-    s9 = f(s9 + f(a[o + 9]! * b[j + 9]!));
-    s10 = f(s10 + f(a[o + 10]! * b[j + 10]!));
-    s11 = f(s11 + f(a[o + 11]! * b[j + 11]!));
-    s12 = f(s12 + f(a[o + 12]! * b[j + 12]!));
-    s13 = f(s13 + f(a[o + 13]! * b[j + 13]!));
-    s14 = f(s14 + f(a[o + 14]! * b[j + 14]!));
-    s15 = f(s15 + f(a[o + 15]! * b[j + 15]!));
+    const ao = aOffset + j;
+    const bo = bOffset + j;
+    s0 = f(s0 + f(a[ao + 0]! * b[bo + 0]!));
+    s1 = f(s1 + f(a[ao + 1]! * b[bo + 1]!));
+    s2 = f(s2 + f(a[ao + 2]! * b[bo + 2]!));
+    s3 = f(s3 + f(a[ao + 3]! * b[bo + 3]!));
+    s4 = f(s4 + f(a[ao + 4]! * b[bo + 4]!));
+    s5 = f(s5 + f(a[ao + 5]! * b[bo + 5]!));
+    s6 = f(s6 + f(a[ao + 6]! * b[bo + 6]!));
+    s7 = f(s7 + f(a[ao + 7]! * b[bo + 7]!));
+    s8 = f(s8 + f(a[ao + 8]! * b[bo + 8]!));
+    s9 = f(s9 + f(a[ao + 9]! * b[bo + 9]!));
+    s10 = f(s10 + f(a[ao + 10]! * b[bo + 10]!));
+    s11 = f(s11 + f(a[ao + 11]! * b[bo + 11]!));
+    s12 = f(s12 + f(a[ao + 12]! * b[bo + 12]!));
+    s13 = f(s13 + f(a[ao + 13]! * b[bo + 13]!));
+    s14 = f(s14 + f(a[ao + 14]! * b[bo + 14]!));
+    s15 = f(s15 + f(a[ao + 15]! * b[bo + 15]!));
   }
   const s = lanes;
   s[0] = s0;
@@ -82,39 +92,91 @@ function dotAt(a: Float32Array, aOffset: number, b: Float32Array, n: number): nu
   s[13] = s13;
   s[14] = s14;
   s[15] = s15;
-  for (let lane = 0; j < n; j++, lane++) s[lane] = s[lane]! + f(a[aOffset + j]! * b[j]!);
+  for (let lane = 0; j < n; j++, lane++) s[lane] = s[lane]! + f(a[aOffset + j]! * b[bOffset + j]!);
   return fold(s);
 }
 
 /** Σ a[offset + j]² for j < n, by the 16-lane scheme. */
 function sumSquaresAt(a: Float32Array, offset: number, n: number): number {
-  const s = lanes;
-  s.fill(0);
-  let j = 0;
-  const full = n - (n & 15);
-  for (; j < full; j += 16) {
-    const o = offset + j;
-    for (let lane = 0; lane < 16; lane++) s[lane] = s[lane]! + f(a[o + lane]! * a[o + lane]!);
-  }
-  for (let lane = 0; j < n; j++, lane++) s[lane] = s[lane]! + f(a[offset + j]! * a[offset + j]!);
-  return fold(s);
+  return dotAt(a, offset, a, offset, n);
 }
 
-/** Σ (a[aOffset + j] − b[j])² for j < n, by the 16-lane scheme. */
+/** Σ (a[aOffset + j] − b[j])² for j < n, by the 16-lane scheme (d = a − b rounded, then d·d). */
 function l2sqAt(a: Float32Array, aOffset: number, b: Float32Array, n: number): number {
-  const s = lanes;
-  s.fill(0);
-  let j = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    s4 = 0,
+    s5 = 0,
+    s6 = 0,
+    s7 = 0;
+  let s8 = 0,
+    s9 = 0,
+    s10 = 0,
+    s11 = 0,
+    s12 = 0,
+    s13 = 0,
+    s14 = 0,
+    s15 = 0;
   const full = n - (n & 15);
+  let j = 0;
+  let d = 0;
   for (; j < full; j += 16) {
-    const o = aOffset + j;
-    for (let lane = 0; lane < 16; lane++) {
-      const d = f(a[o + lane]! - b[j + lane]!);
-      s[lane] = s[lane]! + f(d * d);
-    }
+    const ao = aOffset + j;
+    const bo = j;
+    d = f(a[ao + 0]! - b[bo + 0]!);
+    s0 = f(s0 + f(d * d));
+    d = f(a[ao + 1]! - b[bo + 1]!);
+    s1 = f(s1 + f(d * d));
+    d = f(a[ao + 2]! - b[bo + 2]!);
+    s2 = f(s2 + f(d * d));
+    d = f(a[ao + 3]! - b[bo + 3]!);
+    s3 = f(s3 + f(d * d));
+    d = f(a[ao + 4]! - b[bo + 4]!);
+    s4 = f(s4 + f(d * d));
+    d = f(a[ao + 5]! - b[bo + 5]!);
+    s5 = f(s5 + f(d * d));
+    d = f(a[ao + 6]! - b[bo + 6]!);
+    s6 = f(s6 + f(d * d));
+    d = f(a[ao + 7]! - b[bo + 7]!);
+    s7 = f(s7 + f(d * d));
+    d = f(a[ao + 8]! - b[bo + 8]!);
+    s8 = f(s8 + f(d * d));
+    d = f(a[ao + 9]! - b[bo + 9]!);
+    s9 = f(s9 + f(d * d));
+    d = f(a[ao + 10]! - b[bo + 10]!);
+    s10 = f(s10 + f(d * d));
+    d = f(a[ao + 11]! - b[bo + 11]!);
+    s11 = f(s11 + f(d * d));
+    d = f(a[ao + 12]! - b[bo + 12]!);
+    s12 = f(s12 + f(d * d));
+    d = f(a[ao + 13]! - b[bo + 13]!);
+    s13 = f(s13 + f(d * d));
+    d = f(a[ao + 14]! - b[bo + 14]!);
+    s14 = f(s14 + f(d * d));
+    d = f(a[ao + 15]! - b[bo + 15]!);
+    s15 = f(s15 + f(d * d));
   }
+  const s = lanes;
+  s[0] = s0;
+  s[1] = s1;
+  s[2] = s2;
+  s[3] = s3;
+  s[4] = s4;
+  s[5] = s5;
+  s[6] = s6;
+  s[7] = s7;
+  s[8] = s8;
+  s[9] = s9;
+  s[10] = s10;
+  s[11] = s11;
+  s[12] = s12;
+  s[13] = s13;
+  s[14] = s14;
+  s[15] = s15;
   for (let lane = 0; j < n; j++, lane++) {
-    const d = f(a[aOffset + j]! - b[j]!);
+    d = f(a[aOffset + j]! - b[j]!);
     s[lane] = s[lane]! + f(d * d);
   }
   return fold(s);
@@ -157,13 +219,13 @@ export const jsKernels: Kernels = {
   name: 'js',
   checksOverlap: false,
 
-  dot: (a, b) => dotAt(a, 0, b, a.length),
+  dot: (a, b) => dotAt(a, 0, b, 0, a.length),
 
   l2sq: (a, b) => l2sqAt(a, 0, b, a.length),
 
   cosine(a, b) {
     const n = a.length;
-    return cosineFromSums(dotAt(a, 0, b, n), sumSquaresAt(a, 0, n), sumSquaresAt(b, 0, n));
+    return cosineFromSums(dotAt(a, 0, b, 0, n), sumSquaresAt(a, 0, n), sumSquaresAt(b, 0, n));
   },
 
   axpy(alpha, x, y) {
@@ -190,7 +252,7 @@ export const jsKernels: Kernels = {
 
   dotMany(query, matrix, dim, out) {
     const rows = matrix.length / dim;
-    for (let r = 0; r < rows; r++) store(out, r, dotAt(matrix, r * dim, query, dim));
+    for (let r = 0; r < rows; r++) store(out, r, dotAt(matrix, r * dim, query, 0, dim));
   },
 
   cosineMany(query, matrix, dim, out) {
@@ -199,7 +261,7 @@ export const jsKernels: Kernels = {
     for (let r = 0; r < rows; r++) {
       const o = r * dim;
       const c = cosineFromSums(
-        dotAt(matrix, o, query, dim),
+        dotAt(matrix, o, query, 0, dim),
         normSqQuery,
         sumSquaresAt(matrix, o, dim),
       );
@@ -220,7 +282,7 @@ export const jsKernels: Kernels = {
   },
 
   gemv(m, rows, cols, x, out) {
-    for (let r = 0; r < rows; r++) store(out, r, dotAt(m, r * cols, x, cols));
+    for (let r = 0; r < rows; r++) store(out, r, dotAt(m, r * cols, x, 0, cols));
   },
 
   gemvT(m, rows, cols, x, out) {
@@ -231,7 +293,7 @@ export const jsKernels: Kernels = {
       const o = r * cols;
       for (let c = 0; c < cols; c++) out[c] = out[c]! + f(m[o + c]! * xr);
     }
-    for (let c = 0; c < cols; c++) store(out, c, out[c]!);
+    for (let c = 0; c < cols; c++) if (Number.isNaN(out[c]!)) store(out, c, Number.NaN);
   },
 
   ger(m, rows, cols, alpha, u, v) {
