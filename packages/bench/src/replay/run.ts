@@ -1,9 +1,5 @@
-import { availableParallelism } from 'node:os';
-import { SonaError } from '@sona/core';
-import type { LearnerFactory } from '../learner';
-import { resolveLearnerFactory } from '../learners/registry';
 import { canonicalHash } from '../output/canonical-json';
-import { runPool } from '../runner/pool';
+import { type LearnerChoice, resolveRunSetup, runPool } from '../runner/pool';
 import { assembleReplay } from './assemble';
 import { loadReplayData, type ReplayDataset } from './data';
 import type { FieldMapping } from './fields';
@@ -27,7 +23,7 @@ export interface RunReplayOptions extends ReplaySpec {
         readonly skipMalformed?: boolean;
       };
   /** A learner the registry knows (`sona`, `random`), or a factory (this thread only). */
-  readonly learner: string | { readonly name: string; readonly factory: LearnerFactory };
+  readonly learner: LearnerChoice;
   /** Worker threads; 0 runs every fold in this thread. Default: one per core, at most one per fold. */
   readonly workers?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -77,24 +73,12 @@ export async function runReplayBenchmark(options: RunReplayOptions): Promise<Rep
     ...(options.modelParamsB === undefined ? {} : { modelParamsB: options.modelParamsB }),
   };
   const context = createReplayContext(spec, dataset);
-  const learnerName = typeof options.learner === 'string' ? options.learner : options.learner.name;
-  const factory =
-    typeof options.learner === 'string'
-      ? resolveLearnerFactory(options.learner)
-      : options.learner.factory;
-  const requested = options.workers ?? availableParallelism();
-  if (!Number.isInteger(requested) || requested < 0) {
-    throw new SonaError('INVALID_ARGUMENT', `workers must be an integer ≥ 0, got ${requested}`);
-  }
-  if (requested > 0 && typeof options.learner !== 'string') {
-    throw new SonaError(
-      'INVALID_ARGUMENT',
-      'a learner given as a factory runs in this thread only: pass workers: 0',
-      { path: 'workers' },
-    );
-  }
   const folds = Array.from({ length: context.folds }, (_, f) => f);
-  const workers = Math.min(requested, folds.length);
+  const { learnerName, factory, workers } = resolveRunSetup(
+    options.learner,
+    options.workers,
+    folds.length,
+  );
   let jobs: ReplayJobResult[];
   if (workers === 0) {
     jobs = folds.map((f, k) => {

@@ -1,5 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { isSonaError, SonaError, type SonaErrorCode } from '@sona/core';
+import type { LearnerFactory } from '../learner';
+import { resolveLearnerFactory } from '../learners/registry';
 
 export type WorkerReply<R> =
   | { readonly id: number; readonly result: R }
@@ -95,4 +98,32 @@ export function describeError(error: unknown): { code?: string; message: string;
       : { code: error.code, message: error.message, path: error.path };
   }
   return { message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+}
+
+/** A learner by registry name (loadable in worker threads) or as a factory (this thread only). */
+export type LearnerChoice = string | { readonly name: string; readonly factory: LearnerFactory };
+
+/**
+ * The learner's name and factory, and how many worker threads to use: `requested` (default:
+ * the machine's parallelism) capped at the number of jobs; a factory-given learner needs 0.
+ */
+export function resolveRunSetup(
+  learner: LearnerChoice,
+  requestedWorkers: number | undefined,
+  jobs: number,
+): { learnerName: string; factory: LearnerFactory; workers: number } {
+  const learnerName = typeof learner === 'string' ? learner : learner.name;
+  const factory = typeof learner === 'string' ? resolveLearnerFactory(learner) : learner.factory;
+  const requested = requestedWorkers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 0) {
+    throw new SonaError('INVALID_ARGUMENT', `workers must be an integer ≥ 0, got ${requested}`);
+  }
+  if (requested > 0 && typeof learner !== 'string') {
+    throw new SonaError(
+      'INVALID_ARGUMENT',
+      'a learner given as a factory runs in this thread only: pass workers: 0',
+      { path: 'workers' },
+    );
+  }
+  return { learnerName, factory, workers: Math.min(requested, jobs) };
 }

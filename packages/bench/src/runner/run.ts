@@ -1,7 +1,4 @@
-import { availableParallelism } from 'node:os';
-import { SonaError } from '@sona/core';
 import type { LearnerFactory } from '../learner';
-import { resolveLearnerFactory } from '../learners/registry';
 import { canonicalHash } from '../output/canonical-json';
 import { assembleResult } from '../protocol/assemble';
 import {
@@ -14,14 +11,14 @@ import {
 } from '../protocol/context';
 import { type JobResult, runJob } from '../protocol/job';
 import type { BenchmarkContent, BenchmarkResult } from '../protocol/result';
-import { runPool } from './pool';
+import { type LearnerChoice, resolveRunSetup, runPool } from './pool';
 
 export interface RunBenchmarkOptions extends BenchmarkSpec {
   /**
    * The learner: a name the registry knows (`sona`, `random`), which worker threads can load,
    * or a factory, which runs in this thread only.
    */
-  readonly learner: string | { readonly name: string; readonly factory: LearnerFactory };
+  readonly learner: LearnerChoice;
   /** Worker threads; 0 runs every job in this thread. Default: one per available core. */
   readonly workers?: number;
   /** Called after each finished job. */
@@ -60,23 +57,11 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     profiles: options.profiles,
   };
   const jobs = planJobs(spec);
-  const learnerName = typeof options.learner === 'string' ? options.learner : options.learner.name;
-  const factory =
-    typeof options.learner === 'string'
-      ? resolveLearnerFactory(options.learner)
-      : options.learner.factory;
-  const requested = options.workers ?? availableParallelism();
-  if (!Number.isInteger(requested) || requested < 0) {
-    throw new SonaError('INVALID_ARGUMENT', `workers must be an integer ≥ 0, got ${requested}`);
-  }
-  if (requested > 0 && typeof options.learner !== 'string') {
-    throw new SonaError(
-      'INVALID_ARGUMENT',
-      'a learner given as a factory runs in this thread only: pass workers: 0',
-      { path: 'workers' },
-    );
-  }
-  const workers = Math.min(requested, jobs.length);
+  const { learnerName, factory, workers } = resolveRunSetup(
+    options.learner,
+    options.workers,
+    jobs.length,
+  );
   let context: BenchmarkContext;
   let results: Map<string, JobResult>;
   if (workers === 0) {
