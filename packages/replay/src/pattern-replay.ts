@@ -8,10 +8,10 @@ import {
   type Trajectory,
 } from '@sona/core';
 import {
-  checkBatchRequest,
   checkPriorityUpdate,
   type ReplaySample,
   type ReplayStrategy,
+  sampleUniformly,
 } from './replay-strategy';
 import { assertKind, type ItemValidator } from './state-checks';
 import { assertTrajectory } from './trajectory';
@@ -76,15 +76,7 @@ export class PatternReplay<T extends HasQuality = Trajectory> implements ReplayS
   }
 
   sample(batchSize: number, rng: Rng): ReplaySample<T> {
-    checkBatchRequest(batchSize, rng, this.size);
-    const items = new Array<T>(batchSize);
-    const indices = new Int32Array(batchSize);
-    for (let k = 0; k < batchSize; k++) {
-      const index = rng.int(this.size);
-      indices[k] = index;
-      items[k] = this.#items[index]!;
-    }
-    return { items, indices, weights: new Float32Array(batchSize).fill(1) };
+    return sampleUniformly(this.#items, this.size, batchSize, rng);
   }
 
   /** Pattern replay has no priorities: the arguments are validated and nothing changes. */

@@ -67,3 +67,21 @@ export function checkPriorityUpdate(
     }
   }
 }
+
+/** `batchSize` items drawn uniformly with replacement, all with weight 1. */
+export function sampleUniformly<T>(
+  items: readonly T[],
+  size: number,
+  batchSize: number,
+  rng: Rng,
+): ReplaySample<T> {
+  checkBatchRequest(batchSize, rng, size);
+  const drawn = new Array<T>(batchSize);
+  const indices = new Int32Array(batchSize);
+  for (let k = 0; k < batchSize; k++) {
+    const index = rng.int(size);
+    indices[k] = index;
+    drawn[k] = items[index]!;
+  }
+  return { items: drawn, indices, weights: new Float32Array(batchSize).fill(1) };
+}

@@ -2,41 +2,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, SonaError, type SonaErrorCode } from '@sona/core';
-import type { BackendName, Kernels, Metric } from './kernels';
+import type { BackendName, Kernels } from './kernels';
 
-/** One kernel table of the addon (native/addon.cpp); every function checks its arguments. */
-interface NativeTable {
-  readonly name: string;
-  dot(a: Float32Array, b: Float32Array): number;
-  l2sq(a: Float32Array, b: Float32Array): number;
-  cosine(a: Float32Array, b: Float32Array): number;
-  axpy(alpha: number, x: Float32Array, y: Float32Array): void;
-  scale(x: Float32Array, alpha: number, out: Float32Array): void;
-  add(a: Float32Array, b: Float32Array, out: Float32Array): void;
-  sub(a: Float32Array, b: Float32Array, out: Float32Array): void;
-  mul(a: Float32Array, b: Float32Array, out: Float32Array): void;
-  dotMany(query: Float32Array, matrix: Float32Array, dim: number, out: Float32Array): void;
-  cosineMany(query: Float32Array, matrix: Float32Array, dim: number, out: Float32Array): void;
-  l2sqMany(query: Float32Array, matrix: Float32Array, dim: number, out: Float32Array): void;
-  topK(
-    query: Float32Array,
-    matrix: Float32Array,
-    dim: number,
-    metric: Metric,
-    indices: Int32Array,
-    scores: Float32Array,
-  ): void;
-  gemv(m: Float32Array, rows: number, cols: number, x: Float32Array, out: Float32Array): void;
-  gemvT(m: Float32Array, rows: number, cols: number, x: Float32Array, out: Float32Array): void;
-  ger(
-    m: Float32Array,
-    rows: number,
-    cols: number,
-    alpha: number,
-    u: Float32Array,
-    v: Float32Array,
-  ): void;
-}
+/** One kernel table of the addon (native/addon.cpp): the kernels, each checking its arguments. */
+type NativeTable = Omit<Kernels, 'name' | 'checksOverlap'> & { readonly name: string };
 
 /** What build/Release/sona_simd.node exports. */
 export interface NativeAddon {
