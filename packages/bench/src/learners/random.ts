@@ -1,7 +1,7 @@
 import { type Arm, SonaError, type Task, type Trajectory } from '@sona/core';
 import type {
+  Choice,
   ChooseOptions,
-  ChooseResult,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -68,7 +68,7 @@ export class UniformRandomLearner implements Learner {
     return Float32Array.from(this.#attempts, (n, a) => (this.#successes[a]! + 1) / (n + 2));
   }
 
-  choose(task: Task, options: ChooseOptions = {}): ChooseResult {
+  choose(task: Task, options: ChooseOptions = {}): Choice {
     const { arms, rng } = this.#args;
     const offered = offeredIndices(arms, options.arms);
     const pick =
@@ -88,15 +88,15 @@ export class UniformRandomLearner implements Learner {
     this.#epochAttempts++;
     if (outcome.success) this.#epochSuccesses++;
     this.#epochConfidence += confidence;
-    this.#epochDifficulty += task.difficulty;
+    this.#epochDifficulty += task.difficulty ?? 0;
     return {
       taskId: task.id,
       type: task.type,
-      difficulty: task.difficulty,
+      ...(task.difficulty === undefined ? {} : { difficulty: task.difficulty }),
       embedding: task.embedding,
       arm,
       success: outcome.success,
-      quality: outcome.quality,
+      quality: outcome.quality ?? (outcome.success ? 1 : 0),
       confidence,
       tdError: (outcome.success ? 1 : 0) - confidence,
       epoch: this.#epoch + 1,
@@ -112,6 +112,7 @@ export class UniformRandomLearner implements Learner {
     const n = Math.max(1, this.#epochAttempts);
     const summary: EpochSummary = {
       epoch: this.#epoch,
+      attempts: this.#epochAttempts,
       successRate: this.#epochSuccesses / n,
       meanConfidence: this.#epochConfidence / n,
       patterns: 0,
