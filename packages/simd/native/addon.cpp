@@ -348,7 +348,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   features.Set("avx512f", Napi::Boolean::New(env, cpu.avx512f));
   features.Set("neon", Napi::Boolean::New(env, cpu.neon));
 
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));  // scripts/addon-files.mjs
   exports.Set("best", Napi::String::New(env, sona::best_table().name));
   exports.Set("backends", names);
   exports.Set("kernels", tables);
