@@ -5,6 +5,7 @@ import { appendPath } from './path';
 import { decodePlainData, encodePlainData, type JsonValue } from './plain-data';
 import { type KeyInput, publicKeyOf, signatureIssues, signStateHash } from './signature';
 import {
+  CHECKPOINT_FIELDS,
   CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,
   type CheckpointState,
@@ -288,18 +289,51 @@ function finish(
 
 /** Like `verifyCheckpointValue`, from JSON text: syntax, truncation and duplicate keys too. */
 export function verifyCheckpointText(text: string, options: VerifyOptions = {}): VerifiedDocument {
+  return verifyText(text, options).verified;
+}
+
+/** Fields only a checkpoint has (`version`, `model` and `config` are common elsewhere too). */
+const CHECKPOINT_ONLY_FIELDS = CHECKPOINT_FIELDS.filter(
+  (field) => !['version', 'model', 'config', 'signature'].includes(field),
+);
+
+/**
+ * `verifyCheckpointText`, and whether the text is some other JSON document: JSON that is not
+ * an object, or an object with none of the fields only a checkpoint has (a `package.json`).
+ * Text that is not JSON is not "other JSON": it may be a damaged checkpoint.
+ */
+export function verifyText(
+  text: string,
+  options: VerifyOptions = {},
+): { verified: VerifiedDocument; otherJson: boolean } {
   const publicKey = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
   const syntax = checkJsonText(text);
-  if (syntax !== null) return finish(null, [syntax], null, publicKey, true);
+  if (syntax !== null) {
+    return { verified: finish(null, [syntax], null, publicKey, true), otherJson: false };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
-    return finish(null, [issue('CHECKPOINT_NOT_JSON', '', message)], null, publicKey, true);
+    const verified = finish(
+      null,
+      [issue('CHECKPOINT_NOT_JSON', '', message)],
+      null,
+      publicKey,
+      true,
+    );
+    return { verified, otherJson: false };
   }
   const { issues, computedHash } = validateCheckpointValue(doc);
-  return finish(doc, issues, computedHash, publicKey, true);
+  const verified = finish(doc, issues, computedHash, publicKey, true);
+  const otherJson =
+    !verified.result.ok &&
+    (doc === null ||
+      typeof doc !== 'object' ||
+      Array.isArray(doc) ||
+      !CHECKPOINT_ONLY_FIELDS.some((field) => Object.hasOwn(doc, field)));
+  return { verified, otherJson };
 }
 
 /** Parses and fully checks checkpoint text; throws a SonaError with the first problem's code. */

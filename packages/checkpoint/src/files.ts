@@ -196,14 +196,14 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * What is at a path about to be written: nothing (`null`) or a regular file (its permission
- * bits). Anything else is refused with `CHECKPOINT_IO`, before anything is written: a symbolic
+ * What is at `target` (the resolved `path`, which messages name) about to be written: nothing
+ * (`null`) or a regular file (its permission bits). Anything else is refused with `CHECKPOINT_IO`, before anything is written: a symbolic
  * link (the message says what to do), a FIFO, a device, a directory, a socket.
  */
-async function writeTargetMode(path: string): Promise<number | null> {
+async function writeTargetMode(path: string, target: string): Promise<number | null> {
   let info: Stats;
   try {
-    info = await lstat(path);
+    info = await lstat(target);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SonaError('CHECKPOINT_IO', `cannot write ${path}: ${errnoWhy(cause)}`, { cause });
@@ -241,7 +241,7 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const target = resolve(path);
-  const existingMode = await writeTargetMode(target);
+  const existingMode = await writeTargetMode(path, target);
   if (existingMode !== null && options.exclusive) {
     throw new SonaError('CHECKPOINT_IO', `cannot write ${path}: it already exists`);
   }

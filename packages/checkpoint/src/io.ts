@@ -7,12 +7,12 @@ import {
   type VerifiedDocument,
   type VerifyOptions,
   type VerifyResult,
-  verifyCheckpointText,
   verifyCheckpointValue,
+  verifyText,
 } from './checkpoint';
 import { readRegularFile, writeFileAtomic } from './files';
 import { type CheckpointIssue, issue, issuesToError } from './issues';
-import type { Checkpoint } from './types';
+import { CHECKPOINT_FIELDS, type Checkpoint } from './types';
 
 /** Largest checkpoint file read unless `maxBytes` says otherwise: 256 MiB. */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -59,10 +59,17 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
 }
 
 async function verifyFile(path: string, options: LoadOptions): Promise<VerifiedDocument> {
+  return (await verifyFileText(path, options)).verified;
+}
+
+async function verifyFileText(
+  path: string,
+  options: LoadOptions,
+): Promise<{ verified: VerifiedDocument; otherJson: boolean }> {
   const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_BYTES);
   const read = await readText(path, maxBytes);
-  if (read.issue === undefined) return verifyCheckpointText(read.text, options);
-  return {
+  if (read.issue === undefined) return verifyText(read.text, options);
+  const verified: VerifiedDocument = {
     result: {
       ok: false,
       signed: false,
@@ -74,6 +81,7 @@ async function verifyFile(path: string, options: LoadOptions): Promise<VerifiedD
     },
     checkpoint: null,
   };
+  return { verified, otherJson: false };
 }
 
 /**
@@ -89,27 +97,10 @@ export async function verifyCheckpoint(
   return verifyCheckpointValue(pathOrObject, options).result;
 }
 
-/** Field order of saved files: the SPEC's order, then the engine state, hash and signature. */
-const FIELD_ORDER: readonly (keyof Checkpoint)[] = [
-  'version',
-  'model',
-  'config',
-  'loraWeights',
-  'multiHeadLoRA',
-  'trajectoryStats',
-  'ewcState',
-  'patternCentroids',
-  'patternQualities',
-  'improvementHistory',
-  'engine',
-  'stateHash',
-  'signature',
-];
-
 /** The text `saveCheckpoint` writes: indented JSON, fields in a fixed order, a final newline. */
 export function serializeCheckpoint(checkpoint: Checkpoint): string {
   const ordered: Record<string, unknown> = {};
-  for (const key of FIELD_ORDER) {
+  for (const key of CHECKPOINT_FIELDS) {
     if (checkpoint[key] !== undefined) ordered[key] = checkpoint[key];
   }
   return `${JSON.stringify(ordered, null, 2)}\n`;
@@ -135,6 +126,12 @@ export interface CheckpointListing {
   /** Path of the file. */
   readonly file: string;
   readonly bytes: number;
+  /**
+   * `not-a-checkpoint` for a JSON document with none of a checkpoint's own fields (a
+   * `package.json`, a JSON array); it is also `result.ok: false`. Files that are not JSON at
+   * all count as (damaged) checkpoints.
+   */
+  readonly kind: 'checkpoint' | 'not-a-checkpoint';
   readonly result: VerifyResult;
   /** Summary of a valid checkpoint; null when the file is not one. */
   readonly summary: CheckpointSummary | null;
@@ -190,10 +187,12 @@ export async function listCheckpoints(
     } catch {
       // Vanished between readdir and stat: verifyFile reports it.
     }
-    const { result, checkpoint } = await verifyFile(file, options);
+    const { verified, otherJson } = await verifyFileText(file, options);
+    const { result, checkpoint } = verified;
     listings.push({
       file,
       bytes,
+      kind: otherJson ? 'not-a-checkpoint' : 'checkpoint',
       result,
       summary: checkpoint === null ? null : summarizeCheckpoint(checkpoint),
     });

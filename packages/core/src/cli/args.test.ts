@@ -36,11 +36,14 @@ describe('parseArgs', () => {
   it('an unknown option is an error with a did-you-mean hint when one is near', () => {
     const near = usage(() => parseArgs(['--jsn'], options));
     expect(near.message).toBe('unknown option --jsn');
-    expect(near.details).toEqual({ hint: 'did you mean --json?' });
-    expect(usage(() => parseArgs(['--kye'], options)).details).toEqual({
+    expect(near.details).toEqual({ option: '--jsn', hint: 'did you mean --json?' });
+    expect(usage(() => parseArgs(['--kye=1'], options)).details).toEqual({
+      option: '--kye',
       hint: 'did you mean --key FILE?',
     });
-    expect(usage(() => parseArgs(['--frobnicate'], options)).details).toBeUndefined();
+    expect(usage(() => parseArgs(['--frobnicate'], options)).details).toEqual({
+      option: '--frobnicate',
+    });
     expect(usage(() => parseArgs(['-x'], options)).message).toBe('unknown option -x');
     expect(usage(() => parseArgs(['--constructor'], options)).message).toBe(
       'unknown option --constructor',
@@ -108,6 +111,10 @@ describe('formatUsageError', () => {
     const withHint = usage(() => parseArgs(['--jsn'], options));
     expect(formatUsageError(withHint, 'sona-checkpoint verify')).toBe(
       'sona-checkpoint verify: unknown option --jsn\nhint: did you mean --json?\n',
+    );
+    const hostile = usage(() => parseArgs(['--\u001b[2J\nforged'], options));
+    expect(formatUsageError(hostile, 'sona-checkpoint list').split('\n')[0]).toBe(
+      'sona-checkpoint list: unknown option --\\x1b[2J\\nforged',
     );
     const without = usage(() => parseArgs(['--frobnicate'], options));
     expect(formatUsageError(without, 'sona-checkpoint verify')).toBe(

@@ -1,4 +1,5 @@
 import { SonaError } from '@sona/core';
+import { escapeTerminal } from './escape';
 import { didYouMean } from './suggest';
 
 /** One `--name` option: a flag (`boolean`) or an option that takes a value (`string`). */
@@ -22,14 +23,22 @@ export interface ParsedArgs<S extends OptionSpecs> {
   readonly positionals: readonly string[];
 }
 
-/** A usage error: `SonaError` with code `USAGE`, its hint (if any) in `details.hint`. */
-export function usageError(message: string, hint?: string): SonaError {
-  return new SonaError('USAGE', message, hint === undefined ? {} : { details: { hint } });
+/**
+ * A usage error: `SonaError` with code `USAGE`, its hint (if any) in `details.hint`, and any
+ * further facts (`parseArgs` adds `option` for an unknown option) beside it.
+ */
+export function usageError(
+  message: string,
+  hint?: string,
+  details: Readonly<Record<string, unknown>> = {},
+): SonaError {
+  const all = hint === undefined ? details : { ...details, hint };
+  return new SonaError('USAGE', message, Object.keys(all).length === 0 ? {} : { details: all });
 }
 
 /**
  * Splits a command line into options and positionals, strictly: an unknown option (with a
- * did-you-mean hint), an option given twice, a flag given a value, or an option missing its
+ * did-you-mean hint, and the option as written in `details.option`), an option given twice, a flag given a value, or an option missing its
  * value is a `USAGE` error naming it. `--name value` and `--name=value` both work; a value
  * that starts with `-` must use `=`; everything after `--` is positional.
  */
@@ -68,6 +77,7 @@ export function parseArgs<S extends OptionSpecs>(
       throw usageError(
         `unknown option ${written}`,
         guess === undefined ? undefined : `did you mean ${shown(guess)}?`,
+        { option: written },
       );
     }
     if (Object.hasOwn(values, name)) {
@@ -115,11 +125,13 @@ export function parseIntegerArg(
 
 /**
  * How a CLI prints a usage error: one line saying what is wrong, then one hint line (the
- * error's own hint, else where the usage is). `program` is what the user typed, such as
+ * error's own hint, else where the usage is), both escaped for the terminal (`escapeTerminal`:
+ * a mistyped argument may hold control characters). `program` is what the user typed, such as
  * `sona-checkpoint verify`.
  */
 export function formatUsageError(error: SonaError, program: string): string {
   const hint = error.details?.hint;
   const help = `"${program} --help" shows the usage`;
-  return `${program}: ${error.message}\nhint: ${typeof hint === 'string' ? hint : help}\n`;
+  const line = escapeTerminal(`${program}: ${error.message}`);
+  return `${line}\nhint: ${escapeTerminal(typeof hint === 'string' ? hint : help)}\n`;
 }
