@@ -83,6 +83,37 @@ describe('terminal output escapes whatever a file or a name holds', () => {
       c.file.endsWith('evil.json'),
     );
     expect(evil.summary.model).toBe(forged);
+    const compared = run(dir, 'compare', 'a.json', 'evil.json');
+    expect(compared.code).toBe(0);
+    expectNoRawControls(compared);
+    expect(compared.stdout).toContain('\\x1b[2J');
+  });
+
+  it('setting and metric names are escaped in compare', async () => {
+    const dir = await workspace();
+    const state = seededState(78, size);
+    const history = state.improvementHistory.map((row) => ({ ...row, '\u001b[5mblink': 1 }));
+    await saveCheckpoint(
+      join(dir, 'odd.json'),
+      createCheckpoint({
+        ...state,
+        config: { ...state.config, 'k\u001b[0m\u2028': 'v\u0085\u009b' },
+        improvementHistory: history,
+      }),
+    );
+    const compared = run(dir, 'compare', 'a.json', 'odd.json');
+    expect(compared.code).toBe(0);
+    expectNoRawControls(compared);
+    expect(compared.stdout).not.toMatch(/[\u2028\u0085]/);
+    expect(compared.stdout).toContain('\\x1b[5mblink');
+    const json = run(dir, 'compare', 'a.json', 'odd.json', '--json');
+    expect(json.stdout).not.toMatch(/[\u2028\u0085\u009b]/);
+    expect(JSON.parse(json.stdout).configChanges).toContainEqual({
+      path: `config[${JSON.stringify('k\u001b[0m\u2028')}]`,
+      kind: 'added',
+      before: null,
+      after: 'v\u0085\u009b',
+    });
   });
 
   it('unknown field names and file names are escaped in verify', async () => {

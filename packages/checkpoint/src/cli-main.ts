@@ -336,8 +336,10 @@ function signed(value: number, digits: number): string {
   return value > 0 ? `+${text}` : text;
 }
 
+/** A setting's value for the compare table: strings quoted and escaped like every other name. */
 function shownValue(value: unknown): string {
-  return value === null ? '-' : t(JSON.stringify(value));
+  if (value === null) return '-';
+  return typeof value === 'string' ? `"${t(value)}"` : t(JSON.stringify(value));
 }
 
 function printComparison(a: string, b: string, c: CheckpointComparison, io: Out): void {

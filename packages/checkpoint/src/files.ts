@@ -221,6 +221,29 @@ async function writeTargetMode(path: string, target: string): Promise<number | n
   );
 }
 
+/**
+ * Puts `temp` at `target` only if nothing is there: a hard link fails with EEXIST if something
+ * is. Where the file system has no hard links, a rename after an lstat (a narrow race).
+ */
+async function linkOrRenameNew(temp: string, target: string): Promise<void> {
+  try {
+    await link(temp, target);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+      throw cause;
+    }
+    const there = await lstat(target).then(
+      () => true,
+      () => false,
+    );
+    if (there) throw Object.assign(new Error('EEXIST'), { code: 'EEXIST' });
+    await rename(temp, target);
+    return;
+  }
+  await unlink(temp);
+}
+
 export interface AtomicWriteOptions {
   /** Permission bits for the file (the umask applies); default: the replaced file's, or 0644. */
   readonly mode?: number;
@@ -255,8 +278,7 @@ export async function writeFileAtomic(
     await temp.handle.sync();
     await temp.handle.close();
     if (options.exclusive) {
-      await link(temp.path, target);
-      await unlink(temp.path);
+      await linkOrRenameNew(temp.path, target);
     } else {
       await rename(temp.path, target);
     }

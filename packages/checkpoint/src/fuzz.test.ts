@@ -54,7 +54,8 @@ type Damage =
   | { kind: 'delete'; at: number; length: number }
   | { kind: 'truncate'; at: number }
   | { kind: 'repeat'; at: number; length: number }
-  | { kind: 'bom' };
+  | { kind: 'bom' }
+  | { kind: 'pad'; before: boolean; bytes: Uint8Array };
 
 const damage: fc.Arbitrary<Damage> = fc.oneof(
   fc.record({
@@ -80,6 +81,14 @@ const damage: fc.Arbitrary<Damage> = fc.oneof(
     length: fc.integer({ min: 1, max: 40 }),
   }),
   fc.constant({ kind: 'bom' as const }),
+  // Whitespace around the document: harmless, so some damaged files must still be accepted.
+  fc.record({
+    kind: fc.constant('pad' as const),
+    before: fc.boolean(),
+    bytes: fc
+      .uint8Array({ minLength: 1, maxLength: 4 })
+      .map((b) => b.map((x) => [0x20, 0x09, 0x0a, 0x0d][x % 4]!)),
+  }),
 );
 
 function applyDamage(bytes: Buffer, d: Damage): Buffer {
@@ -105,6 +114,8 @@ function applyDamage(bytes: Buffer, d: Damage): Buffer {
       return Buffer.concat([bytes.subarray(0, at + d.length), bytes.subarray(at)]);
     case 'bom':
       return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
+    case 'pad':
+      return Buffer.concat(d.before ? [d.bytes, bytes] : [bytes, d.bytes]);
   }
 }
 
