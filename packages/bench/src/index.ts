@@ -1,6 +1,6 @@
 export type {
+  Choice,
   ChooseOptions,
-  ChooseResult,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -148,7 +148,7 @@ export {
   REFERENCE_SMALL,
   SWE_VERIFIED,
 } from './simulated/profiles';
-export type { SimulatedWorldOptions } from './simulated/world';
+export type { SimulatedTask, SimulatedWorldOptions } from './simulated/world';
 export { ModelWorld, SimulatedWorld, STRATA, stratumIndex } from './simulated/world';
 export type { BootstrapOptions, Estimate } from './stats/bootstrap';
 export {

@@ -1,4 +1,4 @@
-import { decodeFloat32, encodeFloat32, SonaError, TASK_TYPES, type TaskType } from '@sona/core';
+import { decodeFloat32, encodeFloat32, SonaError } from '@sona/core';
 import { type CheckpointIssue, FORBIDDEN_KEYS, issue, issuesToError } from './issues';
 import { checkJsonText } from './json-text';
 import { appendPath } from './path';
@@ -11,7 +11,7 @@ import {
   type LoraAdapterJson,
   type LoraAdapterState,
 } from './types';
-import { validateCheckpointValue } from './validate';
+import { headOrderOf, validateCheckpointValue } from './validate';
 
 export interface VerifyOptions {
   /**
@@ -133,6 +133,11 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
   if (multi !== null) {
     requireObject(multi, 'multiHeadLoRA');
     requireObject(multi.heads, 'multiHeadLoRA.heads');
+    if (!Array.isArray(multi.headOrder)) {
+      throw new SonaError('INVALID_ARGUMENT', 'multiHeadLoRA.headOrder must list the heads', {
+        path: 'multiHeadLoRA.headOrder',
+      });
+    }
   }
   const ewc = state.ewcState;
   if (ewc !== null) requireObject(ewc, 'ewcState');
@@ -151,9 +156,10 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
             heads: Object.fromEntries(
               Object.keys(multi.heads).map((type) => [
                 type,
-                adapterJson(multi.heads[type as TaskType], `multiHeadLoRA.heads.${type}`),
+                adapterJson(multi.heads[type]!, appendPath('multiHeadLoRA.heads', type)),
               ]),
             ),
+            headOrder: copyData([...multi.headOrder], 'multiHeadLoRA.headOrder') as string[],
           },
     trajectoryStats: copyData(state.trajectoryStats, 'trajectoryStats'),
     ewcState:
@@ -315,8 +321,9 @@ export function checkpointState(checkpoint: Checkpoint): CheckpointState {
         : {
             shared: adapterState(multi.shared),
             heads: Object.fromEntries(
-              TASK_TYPES.map((type) => [type, adapterState(multi.heads[type])]),
-            ) as Record<TaskType, LoraAdapterState>,
+              headOrderOf(valid).map((type) => [type, adapterState(multi.heads[type]!)]),
+            ),
+            headOrder: [...headOrderOf(valid)],
           },
     trajectoryStats: structuredClone(valid.trajectoryStats),
     ewcState:

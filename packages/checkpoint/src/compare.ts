@@ -1,9 +1,10 @@
-import { decodeFloat32, TASK_TYPES } from '@sona/core';
+import { decodeFloat32 } from '@sona/core';
 import { requireValid } from './checkpoint';
 import { canonicalJson } from './hash';
 import { appendPath } from './path';
 import type { JsonValue } from './plain-data';
 import type { Checkpoint, LoraAdapterJson } from './types';
+import { headOrderOf } from './validate';
 
 export interface FieldChange {
   /** Document path of the setting, for example `config.seed` or `model.name`. */
@@ -127,7 +128,9 @@ function tensorsOf(checkpoint: Checkpoint): Map<string, NamedTensor> {
   const multi = checkpoint.multiHeadLoRA;
   if (multi !== null) {
     adapter('multiHeadLoRA.shared', multi.shared);
-    for (const type of TASK_TYPES) adapter(`multiHeadLoRA.heads.${type}`, multi.heads[type]);
+    for (const type of headOrderOf(checkpoint)) {
+      adapter(appendPath('multiHeadLoRA.heads', type), multi.heads[type]!);
+    }
   }
   const ewc = checkpoint.ewcState;
   if (ewc !== null) {

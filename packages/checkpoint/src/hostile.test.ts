@@ -143,7 +143,55 @@ describe('hostile checkpoint files: each problem has its own code, never a crash
       () => rehashed((d) => (d.improvementHistory[1].meanQuality = -0.5)),
       'CHECKPOINT_QUALITY_RANGE',
     ],
-    ['format version 2', () => rehashed((d) => (d.version = 2)), 'CHECKPOINT_UNKNOWN_VERSION'],
+    ['format version 3', () => rehashed((d) => (d.version = 3)), 'CHECKPOINT_UNKNOWN_VERSION'],
+    [
+      'format 2 without headOrder',
+      () => rehashed((d) => delete d.multiHeadLoRA.headOrder),
+      'CHECKPOINT_SCHEMA',
+    ],
+    [
+      'a headOrder that names a head twice',
+      () => rehashed((d) => (d.multiHeadLoRA.headOrder[1] = d.multiHeadLoRA.headOrder[0])),
+      'CHECKPOINT_SCHEMA',
+    ],
+    [
+      'a headOrder that misses a head',
+      () => rehashed((d) => d.multiHeadLoRA.headOrder.pop()),
+      'CHECKPOINT_SCHEMA',
+    ],
+    [
+      'an empty head name',
+      () =>
+        rehashed((d) => {
+          d.multiHeadLoRA.heads[''] = d.multiHeadLoRA.heads.bug_fix;
+          delete d.multiHeadLoRA.heads.bug_fix;
+          d.multiHeadLoRA.headOrder[1] = '';
+        }),
+      'CHECKPOINT_SCHEMA',
+    ],
+    ['format 1 with a headOrder', () => rehashed((d) => (d.version = 1)), 'CHECKPOINT_SCHEMA'],
+    [
+      'format 1 with a head that is not one of the four task types',
+      () =>
+        rehashed((d) => {
+          d.version = 1;
+          delete d.multiHeadLoRA.headOrder;
+          d.multiHeadLoRA.heads['django/django'] = d.multiHeadLoRA.heads.bug_fix;
+          delete d.multiHeadLoRA.heads.bug_fix;
+        }),
+      'CHECKPOINT_SCHEMA',
+    ],
+    [
+      'format 1 with an open task type in byType',
+      () =>
+        rehashed((d) => {
+          d.version = 1;
+          delete d.multiHeadLoRA.headOrder;
+          d.trajectoryStats.byType['django/django'] = d.trajectoryStats.byType.bug_fix;
+          delete d.trajectoryStats.byType.bug_fix;
+        }),
+      'CHECKPOINT_SCHEMA',
+    ],
     ['format version "1"', () => rehashed((d) => (d.version = '1')), 'CHECKPOINT_UNKNOWN_VERSION'],
     ['no version', () => rehashed((d) => delete d.version), 'CHECKPOINT_UNKNOWN_VERSION'],
     ['a JSON array', () => '[1, 2]', 'CHECKPOINT_SCHEMA'],

@@ -1,4 +1,4 @@
-import { TASK_TYPES, type TaskType, VERSIONS } from '@sona/core';
+import { MAX_TASK_TYPE_LENGTH, VERSIONS } from '@sona/core';
 import { z } from 'zod';
 import { type CheckpointIssue, issue } from './issues';
 import { formatPath } from './path';
@@ -26,10 +26,11 @@ const loraAdapter = z.strictObject({
   B: tensor,
 });
 
-const heads = Object.fromEntries(TASK_TYPES.map((type) => [type, loraAdapter])) as Record<
-  TaskType,
-  typeof loraAdapter
->;
+/** A task type label, as `isTaskType` of @sona/core accepts it. */
+const label = z.string().min(1).max(MAX_TASK_TYPE_LENGTH);
+
+/** Most heads a multi-head adapter has (as `MAX_HEADS` of @sona/lora). */
+export const MAX_CHECKPOINT_HEADS = 64;
 
 const trajectoryCounts = z.strictObject({
   total: count,
@@ -37,33 +38,36 @@ const trajectoryCounts = z.strictObject({
   meanQuality: z.number(),
 });
 
-const byType = Object.fromEntries(TASK_TYPES.map((type) => [type, trajectoryCounts])) as Record<
-  TaskType,
-  typeof trajectoryCounts
->;
-
 const epochMetrics = z
   .object({ epoch: count, successRate: z.number().min(0).max(1), meanQuality: z.number() })
   .catchall(z.number());
 
 /**
- * The structure of a format-1 checkpoint. Values that need the tensors decoded (shapes, Fisher
- * signs, quality ranges, finite weights) are checked afterwards, each with its own code.
+ * The structure of a format-1 or format-2 checkpoint. What differs between the two (the head
+ * names and their order, the task types of `byType`) and values that need the tensors decoded
+ * (shapes, Fisher signs, quality ranges, finite weights) are checked afterwards, each with its
+ * own code.
  */
 export const checkpointSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   model: z.strictObject({
     name: z.string().min(1).max(256),
     sizeBillions: z.number().positive().nullable(),
   }),
   config: z.object({ sonaVersion: z.enum(VERSIONS), seed: count }).catchall(z.unknown()),
   loraWeights: loraAdapter.nullable(),
-  multiHeadLoRA: z.strictObject({ shared: loraAdapter, heads: z.strictObject(heads) }).nullable(),
+  multiHeadLoRA: z
+    .strictObject({
+      shared: loraAdapter,
+      heads: z.record(label, loraAdapter),
+      headOrder: z.array(label).max(MAX_CHECKPOINT_HEADS).optional(),
+    })
+    .nullable(),
   trajectoryStats: z.strictObject({
     total: count,
     successes: count,
     meanQuality: z.number(),
-    byType: z.strictObject(byType),
+    byType: z.record(label, trajectoryCounts),
   }),
   ewcState: z
     .strictObject({ lambda: z.number().min(0), fisher: tensor, anchor: tensor })

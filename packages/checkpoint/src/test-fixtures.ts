@@ -9,6 +9,7 @@ import type {
   CheckpointState,
   EpochMetrics,
   LoraAdapterState,
+  MultiHeadLoraState,
   TrajectoryCounts,
   TrajectoryStats,
 } from './types';
@@ -40,21 +41,30 @@ const countsArbitrary: fc.Arbitrary<TrajectoryCounts> = fc.nat({ max: 500 }).cha
   }),
 );
 
+/** Task type labels: the four well-known ones and open labels (repositories, categories). */
+export const typeLabelArbitrary: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...TASK_TYPES, 'django/django', 'astropy/astropy', 'other'),
+  fc
+    .string({ minLength: 1, maxLength: 10, unit: 'grapheme' })
+    .filter((key) => !['__proto__', 'constructor', 'prototype'].includes(key)),
+);
+
+const typeLabelsArbitrary = (maxLength: number) =>
+  fc.uniqueArray(typeLabelArbitrary, { minLength: 1, maxLength });
+
 export const trajectoryStatsArbitrary: fc.Arbitrary<TrajectoryStats> = fc
-  .tuple(...TASK_TYPES.map(() => countsArbitrary), quality)
-  .map((parts) => {
-    const perType = parts.slice(0, TASK_TYPES.length) as TrajectoryCounts[];
-    const byType = Object.fromEntries(TASK_TYPES.map((type, i) => [type, perType[i]!])) as Record<
-      TaskType,
-      TrajectoryCounts
-    >;
-    return {
-      total: perType.reduce((sum, counts) => sum + counts.total, 0),
-      successes: perType.reduce((sum, counts) => sum + counts.successes, 0),
-      meanQuality: parts[TASK_TYPES.length] as number,
-      byType,
-    };
-  });
+  .tuple(
+    typeLabelsArbitrary(6).chain((types) =>
+      fc.tuple(fc.constant(types), fc.tuple(...types.map(() => countsArbitrary))),
+    ),
+    quality,
+  )
+  .map(([[types, perType], meanQuality]) => ({
+    total: perType.reduce((sum, counts) => sum + counts.total, 0),
+    successes: perType.reduce((sum, counts) => sum + counts.successes, 0),
+    meanQuality,
+    byType: Object.fromEntries(types.map((type, i) => [type, perType[i]!])),
+  }));
 
 const historyArbitrary: fc.Arbitrary<EpochMetrics[]> = fc
   .array(
@@ -112,14 +122,17 @@ export const checkpointStateArbitrary: fc.Arbitrary<CheckpointState> = fc
         }),
         loraWeights: withLora ? adapterArbitrary(dim) : fc.constant(null),
         multiHeadLoRA: withMultiHead
-          ? fc.record({
-              shared: adapterArbitrary(dim),
-              heads: fc.record(
-                Object.fromEntries(
-                  TASK_TYPES.map((type) => [type, adapterArbitrary(dim)]),
-                ) as Record<TaskType, fc.Arbitrary<LoraAdapterState>>,
-              ),
-            })
+          ? typeLabelsArbitrary(5).chain((headOrder) =>
+              fc.record({
+                shared: adapterArbitrary(dim),
+                heads: fc
+                  .tuple(...headOrder.map(() => adapterArbitrary(dim)))
+                  .map((adapters) =>
+                    Object.fromEntries(headOrder.map((type, i) => [type, adapters[i]!])),
+                  ),
+                headOrder: fc.constant(headOrder),
+              }),
+            )
           : fc.constant(null),
         trajectoryStats: trajectoryStatsArbitrary,
         lambda: fc.constantFrom(1000, 500, 400),
@@ -160,15 +173,12 @@ export const checkpointStateArbitrary: fc.Arbitrary<CheckpointState> = fc
       }),
   );
 
-function parameterCount(
-  lora: LoraAdapterState | null,
-  multi: { shared: LoraAdapterState; heads: Record<TaskType, LoraAdapterState> } | null,
-): number {
+function parameterCount(lora: LoraAdapterState | null, multi: MultiHeadLoraState | null): number {
   const size = (adapter: LoraAdapterState) => 2 * adapter.dim * adapter.rank;
   let total = lora === null ? 0 : size(lora);
   if (multi !== null) {
     total += size(multi.shared);
-    for (const type of TASK_TYPES) total += size(multi.heads[type]);
+    for (const type of multi.headOrder) total += size(multi.heads[type]!);
   }
   return total;
 }
@@ -214,7 +224,7 @@ export function seededState(
     model: { name: 'Qwen2.5-Coder-7B', sizeBillions: 7 },
     config: { sonaVersion: 'v3', seed, epochs, tasksPerEpoch: 60 },
     loraWeights: null,
-    multiHeadLoRA: { shared, heads },
+    multiHeadLoRA: { shared, heads, headOrder: [...TASK_TYPES] },
     trajectoryStats: { total: 100, successes: 40, meanQuality: 0.5, byType },
     ewcState: {
       lambda: 400,

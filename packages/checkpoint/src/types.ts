@@ -1,8 +1,15 @@
 import type { TaskType, Version } from '@sona/core';
 import type { JsonValue, PlainData } from './plain-data';
 
-/** The checkpoint file format this library writes and the only one it reads. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * The checkpoint file format this library writes. Format 1 (multi-head adapters with exactly
+ * the four `TASK_TYPES` heads, in that order) is still read; format 2 names any heads and says
+ * their order in `multiHeadLoRA.headOrder`.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+
+/** Every format version this library reads. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** Counts and mean quality over a set of trajectories. */
 export interface TrajectoryCounts {
@@ -12,7 +19,10 @@ export interface TrajectoryCounts {
   readonly meanQuality: number;
 }
 
-/** Over every trajectory the run recorded; `byType` splits the same trajectories by task type. */
+/**
+ * Over every trajectory the run recorded; `byType` splits the same trajectories by task type
+ * label (format 1: exactly the four `TASK_TYPES`).
+ */
 export interface TrajectoryStats extends TrajectoryCounts {
   readonly byType: Readonly<Record<TaskType, TrajectoryCounts>>;
 }
@@ -53,14 +63,19 @@ export interface LoraAdapterJson {
 
 export interface MultiHeadLoraJson {
   readonly shared: LoraAdapterJson;
-  /** One head per task type; every head has the shared adapter's `dim`. */
+  /** One head per task type label (1..64 heads); every head has the shared adapter's `dim`. */
   readonly heads: Readonly<Record<TaskType, LoraAdapterJson>>;
+  /**
+   * Format 2: the head names in parameter order (each key of `heads` once). Format 1 has no
+   * such field: its heads are the four `TASK_TYPES`, in that order.
+   */
+  readonly headOrder?: readonly TaskType[];
 }
 
 /**
  * EWC++ state. `fisher` and `anchor` follow the flat parameter vector of the adapters (see
  * `adapterParameterCount`): `loraWeights`, then `multiHeadLoRA` (shared, then the heads in
- * `TASK_TYPES` order); within each adapter A (rank × dim) then Bᵀ (rank × dim), both row-major,
+ * `headOrderOf` order); within each adapter A (rank × dim) then Bᵀ (rank × dim), both row-major,
  * which is the order of `parameters()` in `@sona/lora`.
  */
 export interface EwcStateJson {
@@ -86,7 +101,8 @@ export interface CheckpointSignature {
 
 /** A checkpoint exactly as stored in its file. */
 export interface Checkpoint {
-  readonly version: typeof CHECKPOINT_FORMAT_VERSION;
+  /** 2 for files this library writes; 1 for older files it still reads. */
+  readonly version: 1 | typeof CHECKPOINT_FORMAT_VERSION;
   readonly model: CheckpointModel;
   readonly config: CheckpointConfig;
   readonly loraWeights: LoraAdapterJson | null;
@@ -117,6 +133,8 @@ export interface LoraAdapterState {
 export interface MultiHeadLoraState {
   readonly shared: LoraAdapterState;
   readonly heads: Readonly<Record<TaskType, LoraAdapterState>>;
+  /** The head names in parameter order, each key of `heads` once. */
+  readonly headOrder: readonly TaskType[];
 }
 
 export interface EwcState {

@@ -5,9 +5,9 @@ import { appendPath } from './path';
 import { inspectJsonValue, inspectPlainDataTags } from './plain-data';
 import { STATE_HASH_PATTERN, schemaIssues } from './schema';
 import {
-  CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,
   type LoraAdapterJson,
+  READABLE_FORMAT_VERSIONS,
   type TrajectoryCounts,
 } from './types';
 
@@ -40,14 +40,14 @@ export function validateCheckpointValue(doc: unknown): ValidationResult {
       computedHash: null,
     };
   }
-  if (record.version !== CHECKPOINT_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(record.version as number)) {
     const shown = JSON.stringify(record.version);
     return {
       issues: [
         issue(
           'CHECKPOINT_UNKNOWN_VERSION',
           'version',
-          `format version ${shown} is not one this library reads (it reads ${CHECKPOINT_FORMAT_VERSION})`,
+          `format version ${shown} is not one this library reads (it reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
         ),
       ],
       computedHash: null,
@@ -166,29 +166,103 @@ function checkCounts(counts: TrajectoryCounts, path: string, issues: CheckpointI
   checkQuality(counts.meanQuality, appendPath(path, 'meanQuality'), issues);
 }
 
+/**
+ * The heads of a multi-head adapter in parameter order: format 1 the four `TASK_TYPES`, format 2
+ * its `headOrder`. Only meaningful for a checkpoint whose heads passed `headIssues`.
+ */
+export function headOrderOf(
+  checkpoint: Pick<Checkpoint, 'version' | 'multiHeadLoRA'>,
+): readonly string[] {
+  if (checkpoint.multiHeadLoRA === null) return [];
+  return checkpoint.version === 1 ? TASK_TYPES : (checkpoint.multiHeadLoRA.headOrder ?? []);
+}
+
 /** Length of the flat parameter vector EWC regularises: every adapter's A then Bᵀ (2·rank·dim). */
 export function adapterParameterCount(
-  checkpoint: Pick<Checkpoint, 'loraWeights' | 'multiHeadLoRA'>,
+  checkpoint: Pick<Checkpoint, 'version' | 'loraWeights' | 'multiHeadLoRA'>,
 ): number {
   const size = (adapter: { dim: number; rank: number }) => 2 * adapter.dim * adapter.rank;
   let total = checkpoint.loraWeights === null ? 0 : size(checkpoint.loraWeights);
   const multi = checkpoint.multiHeadLoRA;
   if (multi !== null) {
     total += size(multi.shared);
-    for (const type of TASK_TYPES) total += size(multi.heads[type]);
+    for (const type of headOrderOf(checkpoint)) total += size(multi.heads[type]!);
   }
   return total;
 }
 
+/**
+ * What the format version fixes about names: format 1 has exactly the four `TASK_TYPES` heads
+ * (no `headOrder`) and `byType` keys; format 2 lists every head once in `headOrder` (1..64).
+ */
+function namingIssues(checkpoint: Checkpoint): CheckpointIssue[] {
+  const issues: CheckpointIssue[] = [];
+  const known: readonly string[] = TASK_TYPES;
+  const sameSet = (keys: readonly string[]) =>
+    keys.length === known.length && known.every((k) => keys.includes(k));
+  const multi = checkpoint.multiHeadLoRA;
+  if (multi !== null) {
+    const keys = Object.keys(multi.heads);
+    if (checkpoint.version === 1) {
+      if (multi.headOrder !== undefined) {
+        issues.push(
+          issue('CHECKPOINT_SCHEMA', 'multiHeadLoRA.headOrder', 'format 1 has no headOrder'),
+        );
+      }
+      if (!sameSet(keys)) {
+        issues.push(
+          issue(
+            'CHECKPOINT_SCHEMA',
+            'multiHeadLoRA.heads',
+            `format 1 heads are ${known.join(', ')}`,
+          ),
+        );
+      }
+    } else {
+      const order = multi.headOrder;
+      if (order === undefined) {
+        issues.push(
+          issue('CHECKPOINT_SCHEMA', 'multiHeadLoRA.headOrder', 'required field missing'),
+        );
+      } else if (
+        order.length === 0 ||
+        new Set(order).size !== order.length ||
+        order.length !== keys.length ||
+        !order.every((name) => Object.hasOwn(multi.heads, name))
+      ) {
+        issues.push(
+          issue(
+            'CHECKPOINT_SCHEMA',
+            'multiHeadLoRA.headOrder',
+            'must name every head of multiHeadLoRA.heads exactly once (1 to 64 heads)',
+          ),
+        );
+      }
+    }
+  }
+  if (checkpoint.version === 1 && !sameSet(Object.keys(checkpoint.trajectoryStats.byType))) {
+    issues.push(
+      issue(
+        'CHECKPOINT_SCHEMA',
+        'trajectoryStats.byType',
+        `format 1 types are ${known.join(', ')}`,
+      ),
+    );
+  }
+  return issues;
+}
+
 function contentIssues(checkpoint: Checkpoint): CheckpointIssue[] {
+  const naming = namingIssues(checkpoint);
+  if (naming.length > 0) return naming;
   const issues: CheckpointIssue[] = [];
   if (checkpoint.loraWeights !== null) checkAdapter(checkpoint.loraWeights, 'loraWeights', issues);
   const multi = checkpoint.multiHeadLoRA;
   if (multi !== null) {
     checkAdapter(multi.shared, 'multiHeadLoRA.shared', issues);
-    for (const type of TASK_TYPES) {
-      const head = multi.heads[type];
-      const path = `multiHeadLoRA.heads.${type}`;
+    for (const type of headOrderOf(checkpoint)) {
+      const head = multi.heads[type]!;
+      const path = appendPath('multiHeadLoRA.heads', type);
       if (head.dim !== multi.shared.dim) {
         issues.push(
           issue(
@@ -241,10 +315,10 @@ function contentIssues(checkpoint: Checkpoint): CheckpointIssue[] {
   checkCounts(stats, 'trajectoryStats', issues);
   let total = 0;
   let successes = 0;
-  for (const type of TASK_TYPES) {
-    checkCounts(stats.byType[type], `trajectoryStats.byType.${type}`, issues);
-    total += stats.byType[type].total;
-    successes += stats.byType[type].successes;
+  for (const [type, counts] of Object.entries(stats.byType)) {
+    checkCounts(counts, appendPath('trajectoryStats.byType', type), issues);
+    total += counts.total;
+    successes += counts.successes;
   }
   if (total !== stats.total || successes !== stats.successes) {
     issues.push(

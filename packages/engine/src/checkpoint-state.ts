@@ -5,7 +5,7 @@ import type {
   PlainData,
   TrajectoryCounts,
 } from '@sona/checkpoint';
-import { TASK_TYPES, type TaskType } from '@sona/core';
+import type { TaskType } from '@sona/core';
 import type { EngineState } from './engine';
 
 /** What a checkpoint records about the run that the engine does not know itself. */
@@ -49,34 +49,31 @@ export function checkpointFromEngineState(
   let loraWeights: LoraAdapterState | null = null;
   let multiHeadLoRA: CheckpointState['multiHeadLoRA'] = null;
   if (adapter.kind === 'multi-head-lora') {
-    const heads = {} as Record<TaskType, LoraAdapterState>;
+    const heads: Record<TaskType, LoraAdapterState> = {};
     adapter.types.forEach((type, h) => {
-      heads[type as TaskType] = adapterBlock(
-        adapter.weights,
-        (h + 1) * block,
-        dim,
-        rank,
-        adapter.alpha,
-      );
+      heads[type] = adapterBlock(adapter.weights, (h + 1) * block, dim, rank, adapter.alpha);
     });
-    multiHeadLoRA = { shared: adapterBlock(adapter.weights, 0, dim, rank, adapter.alpha), heads };
+    multiHeadLoRA = {
+      shared: adapterBlock(adapter.weights, 0, dim, rank, adapter.alpha),
+      heads,
+      headOrder: [...adapter.types],
+    };
   } else {
     loraWeights = adapterBlock(adapter.weights, 0, dim, rank, adapter.alpha);
   }
 
-  const { successes, trials, qualitySum } = state.typeStats;
-  const byType = {} as Record<TaskType, TrajectoryCounts>;
+  const byType: Record<TaskType, TrajectoryCounts> = {};
   let total = 0;
   let wins = 0;
   let quality = 0;
-  TASK_TYPES.forEach((type, t) => {
-    const n = trials[t]!.reduce((a, b) => a + b, 0);
-    const s = successes[t]!.reduce((a, b) => a + b, 0);
-    byType[type] = { total: n, successes: s, meanQuality: n === 0 ? 0 : qualitySum[t]! / n };
+  for (const { type, successes, trials, qualitySum } of state.typeStats) {
+    const n = trials.reduce((a, b) => a + b, 0);
+    const s = successes.reduce((a, b) => a + b, 0);
+    byType[type] = { total: n, successes: s, meanQuality: n === 0 ? 0 : qualitySum / n };
     total += n;
     wins += s;
-    quality += qualitySum[t]!;
-  });
+    quality += qualitySum;
+  }
 
   const centroids = state.patterns.centroids;
   const count = state.patterns.qualities.length;

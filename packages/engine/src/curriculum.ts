@@ -31,9 +31,47 @@ export interface PickOptions {
  */
 const BUCKET_BIT: Readonly<Record<Bucket, number>> = { easy: 1, medium: 2, hard: 4 };
 
+/** A task without a bucket belongs to every phase (only reached when curriculum is off). */
+function bucketBit(task: Task): number {
+  return task.bucket === undefined ? 7 : BUCKET_BIT[task.bucket];
+}
+
+/**
+ * What `pickTask` can use of the candidates: curriculum needs every candidate's bucket and DDA
+ * every candidate's difficulty; without them it falls back to uniform (real logs rarely have
+ * either).
+ */
+export function usableSignals(candidates: readonly Task[]): {
+  buckets: boolean;
+  difficulty: boolean;
+} {
+  let buckets = true;
+  let difficulty = true;
+  for (let i = 0; i < candidates.length && (buckets || difficulty); i++) {
+    const t = candidates[i]!;
+    if (t.bucket === undefined) buckets = false;
+    if (t.difficulty === undefined) difficulty = false;
+  }
+  return { buckets, difficulty };
+}
+
 export function pickTask(candidates: readonly Task[], options: PickOptions, rng: Rng): Task {
   const n = candidates.length;
   if (n === 0) throw new SonaError('EMPTY_INPUT', 'pickTask needs candidates');
+  if (options.curriculum || options.dda) {
+    const usable = usableSignals(candidates);
+    if ((options.curriculum && !usable.buckets) || (options.dda && !usable.difficulty)) {
+      return pickTask(
+        candidates,
+        {
+          ...options,
+          curriculum: options.curriculum && usable.buckets,
+          dda: options.dda && usable.difficulty,
+        },
+        rng,
+      );
+    }
+  }
   // Counted passes instead of filtered copies (this runs on every training step): the j-th
   // eligible candidate in order is the task `filter(...)[j]` would give.
   let allowed = 7;
@@ -47,8 +85,8 @@ export function pickTask(candidates: readonly Task[], options: PickOptions, rng:
   let nearAll = 0;
   for (let i = 0; i < n; i++) {
     const t = candidates[i]!;
-    const near = options.dda && Math.abs(t.difficulty - target) <= DDA_BAND;
-    if ((BUCKET_BIT[t.bucket] & allowed) !== 0) {
+    const near = options.dda && Math.abs(t.difficulty! - target) <= DDA_BAND;
+    if ((bucketBit(t) & allowed) !== 0) {
       inBuckets++;
       if (near) nearInBuckets++;
     }
@@ -62,10 +100,10 @@ export function pickTask(candidates: readonly Task[], options: PickOptions, rng:
   let best: Task | undefined;
   for (let i = 0; i < n; i++) {
     const t = candidates[i]!;
-    if ((BUCKET_BIT[t.bucket] & mask) === 0) continue;
+    if ((bucketBit(t) & mask) === 0) continue;
     if (
       best === undefined ||
-      Math.abs(t.difficulty - target) < Math.abs(best.difficulty - target)
+      Math.abs(t.difficulty! - target) < Math.abs(best.difficulty! - target)
     ) {
       best = t;
     }
@@ -87,8 +125,8 @@ function nth(
   let seen = 0;
   for (let i = 0; i < candidates.length; i++) {
     const t = candidates[i]!;
-    if ((BUCKET_BIT[t.bucket] & mask) === 0) continue;
-    if (band > 0 && !(Math.abs(t.difficulty - target) <= band)) continue;
+    if ((bucketBit(t) & mask) === 0) continue;
+    if (band > 0 && !(Math.abs(t.difficulty! - target) <= band)) continue;
     if (seen === index) return t;
     seen++;
   }

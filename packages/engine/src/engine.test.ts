@@ -2,7 +2,13 @@ import { createRng, isSonaError, type Task, type Version } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toyWorld } from '../test/toy-world';
-import { type EngineOverrides, type EngineState, SonaEngine } from './engine';
+import {
+  ENGINE_DEFAULTS,
+  type EngineOverrides,
+  type EngineState,
+  OTHER_HEAD,
+  SonaEngine,
+} from './engine';
 
 function train(
   engine: SonaEngine,
@@ -238,11 +244,18 @@ describe('SonaEngine bad input', () => {
       () => make().choose({ ...task, embedding: new Float32Array(world.dim).fill(Number.NaN) }),
       'NON_FINITE',
     ],
+    ['an empty type', () => make().choose({ ...task, type: '' }), 'INVALID_ARGUMENT'],
     [
-      'unknown type',
-      () => make().choose({ ...task, type: 'poetry' as Task['type'] }),
+      'a type of 257 characters',
+      () => make().choose({ ...task, type: 'x'.repeat(257) }),
       'INVALID_ARGUMENT',
     ],
+    [
+      'a type that is not a string',
+      () => make().choose({ ...task, type: 7 as never }),
+      'INVALID_ARGUMENT',
+    ],
+    ['difficulty out of range', () => make().choose({ ...task, difficulty: 1.5 }), 'OUT_OF_RANGE'],
     ['unknown arm', () => make().record(task, 'nope', { success: true }), 'INVALID_ARGUMENT'],
     [
       'quality out of range',
@@ -281,6 +294,41 @@ function bitsOfState(state: unknown): string {
     value instanceof Float32Array ? Array.from(new Uint32Array(value.slice().buffer)) : value,
   );
 }
+
+describe('SonaEngine with open task types', () => {
+  it('gives each recorded type a head up to the cap, the rest share `other`, and resumes exactly', () => {
+    const world = toyWorld(9, { tasks: 60 });
+    const labels = Array.from({ length: ENGINE_DEFAULTS.maxTypeHeads + 3 }, (_, i) => `repo/${i}`);
+    const engine = new SonaEngine({
+      version: 'v3',
+      dim: world.dim,
+      arms: world.armNames,
+      modelParamsB: 7,
+      rng: createRng(4),
+    });
+    const outcomes = createRng(5);
+    world.pool.forEach((t, i) => {
+      // Real logs: any label, no difficulty, no bucket.
+      const { difficulty: _d, bucket: _b, ...rest } = t;
+      const task = { ...rest, type: labels[i % labels.length]! };
+      const { arm } = engine.choose(task);
+      engine.record(task, arm, world.attempt(t, arm, outcomes));
+    });
+    const state = engine.state();
+    const heads = (state.adapter as { types: readonly string[] }).types;
+    expect(heads).toEqual([OTHER_HEAD, ...labels.slice(0, ENGINE_DEFAULTS.maxTypeHeads)]);
+    expect(state.typeStats.map((e) => e.type)).toEqual([...labels].sort());
+    expect(state.ewc?.size).toBe((heads.length + 1) * 2 * engine.rank * world.dim);
+    const resumed = SonaEngine.fromState(state);
+    expect(bitsOfState(resumed.state())).toEqual(bitsOfState(state));
+    const probe = { ...world.pool[0]!, type: 'never-seen' };
+    expect(resumed.choose(probe, { explore: false })).toEqual(
+      engine.choose(probe, { explore: false }),
+    );
+    // An unseen type uses the shared `other` head and changes nothing.
+    expect(bitsOfState(engine.state())).toEqual(bitsOfState(state));
+  });
+});
 
 describe('SonaEngine through @sona/checkpoint', () => {
   it.each(versions)(

@@ -11,12 +11,16 @@ import {
   assertInRange,
   assertInteger,
   assertRng,
+  type Choice,
+  type ChooseOptions,
+  type EpochSummary,
   isTaskType,
   isVersion,
+  type Learner,
+  type Outcome,
   Rng,
   type RngState,
   SonaError,
-  TASK_TYPES,
   type Task,
   type TaskType,
   type Trajectory,
@@ -96,44 +100,32 @@ export interface EngineOptions {
   readonly overrides?: EngineOverrides;
 }
 
-export interface Choice {
-  readonly arm: Arm;
-  /** Predicted probability that the arm succeeds: its score. */
-  readonly confidence: number;
-  /** One score per arm, aligned with the engine's `arms`. */
-  readonly scores: Float32Array;
-}
-
-export interface ChooseOptions {
-  /** Sample from the softmax of the scores (default) or, when false, take the best. */
-  readonly explore?: boolean;
-  /** Only these arms may be picked (a task that offers some arms only). */
-  readonly arms?: readonly Arm[];
-}
-
-export interface Outcome {
-  readonly success: boolean;
-  /** 0..1; defaults to 1 for a success and 0 for a failure. */
-  readonly quality?: number;
-}
-
-export interface EpochSummary {
-  /** The epoch that ended, counted from 1. */
-  readonly epoch: number;
-  readonly attempts: number;
-  readonly successRate: number;
+/** What the engine reports at the end of an epoch: the core summary and its own figures. */
+export interface EngineEpochSummary extends EpochSummary {
   readonly meanQuality: number;
-  readonly meanConfidence: number;
   readonly patterns: number;
   readonly learningRate: number;
   readonly temperature: number;
   readonly difficulty: number;
 }
 
+/** Per task type: trials and successes per arm (engine order) and the sum of qualities. */
+export interface TypeStatsEntry {
+  readonly type: TaskType;
+  readonly successes: number[];
+  readonly trials: number[];
+  readonly qualitySum: number;
+}
+
 /** Engine constants that are not in the SPEC's version table, documented in the README. */
 export const ENGINE_DEFAULTS = {
   /** Replayed trajectories per recorded outcome. */
   replayBatch: 4,
+  /**
+   * Task types that get a head of their own in a multi-head adapter, in the order they are first
+   * recorded; later types share the `other` head (as does a type literally named `other`).
+   */
+  maxTypeHeads: 8,
   /** Weight of the InfoNCE gradient relative to the TD gradient (v3). */
   contrastiveWeight: 1,
   /** Trajectories kept for pattern extraction (SPEC: 10,000, best 80% kept when full). */
@@ -158,7 +150,7 @@ type ReplayState =
 /** Everything an engine holds, as plain data (tensors as Float32Array); see `SonaEngine.fromState`. */
 export interface EngineState {
   readonly kind: 'sona-engine';
-  readonly formatVersion: 1;
+  readonly formatVersion: 2;
   readonly version: Version;
   readonly dim: number;
   readonly arms: readonly Arm[];
@@ -174,17 +166,20 @@ export interface EngineState {
   readonly patterns: PatternBankState;
   readonly contrastive: ContrastiveMemoryState | null;
   readonly online: { pattern: number; successes: number[]; trials: number[] }[];
-  /** Per task type and arm: trials and successes; per task type: the sum of qualities. */
-  readonly typeStats: { successes: number[][]; trials: number[][]; qualitySum: number[] };
+  /** Per task type seen, in code-unit order of the type. */
+  readonly typeStats: TypeStatsEntry[];
   readonly dda: DdaState;
   readonly learningRate: LearningRateState;
   readonly epoch: number;
   readonly current: { attempts: number; successes: number; confidence: number; quality: number };
   readonly previousSuccessRate: number | null;
-  readonly history: EpochSummary[];
+  readonly history: EngineEpochSummary[];
 }
 
-const STREAMS = ['explore', 'replay', 'curriculum', 'patterns'] as const;
+/** The head that task types beyond `ENGINE_DEFAULTS.maxTypeHeads` share. */
+export const OTHER_HEAD = 'other';
+
+const STREAMS = ['explore', 'replay', 'curriculum', 'patterns', 'heads'] as const;
 type StreamName = (typeof STREAMS)[number];
 
 interface Adapter {
@@ -253,7 +248,7 @@ function checkArms(arms: unknown): readonly Arm[] {
  * contrastive gradients through the adapter, replay, EWC++, online pattern statistics), and at
  * each epoch's end it extracts patterns, consolidates EWC++ and advances its schedules.
  */
-export class SonaEngine {
+export class SonaEngine implements Learner {
   readonly version: Version;
   readonly dim: number;
   readonly arms: readonly Arm[];
@@ -271,13 +266,13 @@ export class SonaEngine {
   #bank: PatternBank;
   #contrastive: ContrastiveMemory | null;
   #patternStats: PatternStats;
-  #typeStats: { successes: number[][]; trials: number[][]; qualitySum: number[] };
+  #typeStats = new Map<TaskType, { successes: number[]; trials: number[]; qualitySum: number }>();
   #dda: DdaState;
   #learningRate: LearningRateState;
   #epoch = 0;
   #current = { attempts: 0, successes: 0, confidence: 0, quality: 0 };
   #previousSuccessRate: number | null = null;
-  #history: EpochSummary[] = [];
+  #history: EngineEpochSummary[] = [];
   readonly #armIndex: Map<Arm, number>;
   readonly #scratch: {
     adapted: Float32Array;
@@ -331,13 +326,14 @@ export class SonaEngine {
       replay: rng.fork('replay'),
       curriculum: rng.fork('curriculum'),
       patterns: rng.fork('patterns'),
+      heads: rng.fork('adapter-heads'),
     };
     const init = rng.fork('adapter-init');
     if (this.config.lora === 'multi-head') {
       const lora = new MultiHeadLoRA({
         dim: this.dim,
         rank: this.rank,
-        types: TASK_TYPES,
+        types: [OTHER_HEAD],
         rng: init,
       });
       this.#lora = lora;
@@ -357,11 +353,6 @@ export class SonaEngine {
     });
     this.#contrastive = this.config.contrastive ? new ContrastiveMemory() : null;
     this.#patternStats = new PatternStats(this.arms.length);
-    this.#typeStats = {
-      successes: TASK_TYPES.map(() => new Array(this.arms.length).fill(0)),
-      trials: TASK_TYPES.map(() => new Array(this.arms.length).fill(0)),
-      qualitySum: TASK_TYPES.map(() => 0),
-    };
     this.#dda = initialDda();
     this.#learningRate = initialLearningRate();
   }
@@ -399,7 +390,7 @@ export class SonaEngine {
   choose(task: Task, options: ChooseOptions = {}): Choice {
     const input = this.#checkTask(task);
     const allowed = this.#allowedIndices(options.arms);
-    const adapted = this.#adapter.forward(input, task.type, this.#scratch.adapted);
+    const adapted = this.#adapter.forward(input, this.#headOf(task.type), this.#scratch.adapted);
     const scores = new Float32Array(this.arms.length);
     this.#score(adapted, task.type, this.#bank.match(adapted, task.type), scores);
     const candidates = allowed === null ? scores : Float32Array.from(allowed, (a) => scores[a]!);
@@ -455,7 +446,9 @@ export class SonaEngine {
         : assertInRange(outcome.quality, 'outcome.quality', 0, 1);
 
     const type = task.type;
-    const adapted = this.#adapter.forward(input, type).slice();
+    this.#growHeadFor(type);
+    const head = this.#headOf(type);
+    const adapted = this.#adapter.forward(input, head).slice();
     const matches = this.#bank.match(adapted, type);
     const scores = new Float32Array(this.arms.length);
     this.#score(adapted, type, matches, scores);
@@ -464,27 +457,27 @@ export class SonaEngine {
     const trajectory: Trajectory = {
       taskId: task.id,
       type,
-      difficulty: task.difficulty,
+      ...(task.difficulty === undefined ? {} : { difficulty: task.difficulty }),
       embedding: adapted,
       arm,
       success: outcome.success,
       quality,
       confidence,
       tdError: value - confidence,
-      epoch: this.#epoch,
+      epoch: this.#epoch + 1,
     };
 
     this.#buffer.push(trajectory);
     this.#replay.add({ quality, trajectory, input: input.slice() }, trajectory.tdError);
     if (matches.length > 0)
       this.#patternStats.record(matches[0]!.pattern.id, armIndex, outcome.success);
-    const t = TASK_TYPES.indexOf(type);
-    this.#typeStats.trials[t]![armIndex]! += 1;
-    if (outcome.success) this.#typeStats.successes[t]![armIndex]! += 1;
-    this.#typeStats.qualitySum[t]! += quality;
+    const stats = this.#statsOf(type);
+    stats.trials[armIndex]! += 1;
+    if (outcome.success) stats.successes[armIndex]! += 1;
+    stats.qualitySum += quality;
     this.#contrastive?.add(adapted, outcome.success);
 
-    this.#learn(input, type, adapted, matches, armIndex, value);
+    this.#learn(input, head, type, adapted, matches, armIndex, value);
 
     if (this.config.dda) this.#dda = ddaAfter(this.#dda, outcome.success);
     this.#current.attempts += 1;
@@ -516,14 +509,14 @@ export class SonaEngine {
    * Ends an epoch: extracts patterns from the trajectory buffer, consolidates EWC++, moves the
    * learning rate by this epoch's trend, and advances the temperature schedule.
    */
-  endEpoch(): EpochSummary {
+  endEpoch(): EngineEpochSummary {
     const attempts = this.#current.attempts;
     const successRate = attempts === 0 ? 0 : this.#current.successes / attempts;
     this.#bank.extract(this.#buffer.toArray(), this.#streams.patterns);
     this.#resetPatternStats();
     this.#ewc?.consolidate(this.#adapter.parameters());
     const trend = this.#previousSuccessRate === null ? 0 : successRate - this.#previousSuccessRate;
-    const summary: EpochSummary = {
+    const summary: EngineEpochSummary = {
       epoch: this.#epoch + 1,
       attempts,
       successRate,
@@ -566,16 +559,55 @@ export class SonaEngine {
     return { centroids: this.#bank.centroids(), qualities: this.#bank.qualities() };
   }
 
+  /** The adapter head a task type uses: its own once it has one, else the shared `other` head. */
+  #headOf(type: TaskType): string {
+    return this.#lora instanceof MultiHeadLoRA && this.#lora.types.includes(type)
+      ? type
+      : OTHER_HEAD;
+  }
+
+  /**
+   * Gives a task type its own head when it is first recorded and fewer than
+   * `ENGINE_DEFAULTS.maxTypeHeads` types have one; EWC++ grows with the parameters (the new ones
+   * carry no Fisher information yet). The head's A comes from a stream forked by the type's
+   * name, so it does not depend on which types came before.
+   */
+  #growHeadFor(type: TaskType): void {
+    const lora = this.#lora;
+    if (!(lora instanceof MultiHeadLoRA) || lora.types.includes(type)) return;
+    if (lora.types.length - 1 >= ENGINE_DEFAULTS.maxTypeHeads) return;
+    const grown = lora.withHead(type, this.#streams.heads.fork(`head:${type}`));
+    const before = lora.size;
+    this.#lora = grown;
+    this.#adapter = multiHead(grown);
+    if (this.#ewc) this.#ewc = this.#ewc.grown(grown.size, grown.parameters().slice(before));
+  }
+
+  #statsOf(type: TaskType): { successes: number[]; trials: number[]; qualitySum: number } {
+    let stats = this.#typeStats.get(type);
+    if (stats === undefined) {
+      stats = {
+        successes: new Array(this.arms.length).fill(0),
+        trials: new Array(this.arms.length).fill(0),
+        qualitySum: 0,
+      };
+      this.#typeStats.set(type, stats);
+    }
+    return stats;
+  }
+
   #checkTask(task: Task): Float32Array {
     if (task === null || typeof task !== 'object') {
       throw new SonaError('INVALID_ARGUMENT', 'task must be an object', { path: 'task' });
     }
     if (!isTaskType(task.type)) {
-      throw new SonaError('INVALID_ARGUMENT', `task.type ${String(task.type)} is not a task type`, {
-        path: 'task.type',
-      });
+      throw new SonaError(
+        'INVALID_ARGUMENT',
+        `task.type must be a non-empty label of at most 256 characters, got ${describeType(task.type)}`,
+        { path: 'task.type' },
+      );
     }
-    assertInRange(task.difficulty, 'task.difficulty', 0, 1);
+    if (task.difficulty !== undefined) assertInRange(task.difficulty, 'task.difficulty', 0, 1);
     const embedding = assertFloat32Array(task.embedding, 'task.embedding', this.dim);
     assertAllFinite(embedding, 'task.embedding');
     return embedding;
@@ -592,10 +624,10 @@ export class SonaEngine {
       return;
     }
     // No pattern matches: the task type's own arm statistics, Laplace-smoothed.
-    const t = TASK_TYPES.indexOf(type);
-    const s = this.#typeStats.successes[t]!;
-    const n = this.#typeStats.trials[t]!;
-    for (let a = 0; a < out.length; a++) out[a] = (s[a]! + 1) / (n[a]! + 2);
+    const stats = this.#typeStats.get(type);
+    for (let a = 0; a < out.length; a++) {
+      out[a] = stats === undefined ? 0.5 : (stats.successes[a]! + 1) / (stats.trials[a]! + 2);
+    }
     void adapted;
   }
 
@@ -629,6 +661,7 @@ export class SonaEngine {
    */
   #learn(
     input: Float32Array,
+    head: string,
     type: TaskType,
     adapted: Float32Array,
     matches: readonly PatternMatch[],
@@ -637,11 +670,11 @@ export class SonaEngine {
   ): void {
     const adapter = this.#adapter;
     adapter.zeroGrad();
-    let touched = this.#backpropTd(input, type, adapted, matches, arm, value, 1);
+    let touched = this.#backpropTd(input, head, adapted, matches, arm, value, 1);
     if (this.#contrastive && value === 1 && this.#contrastive.negativeCount > 0) {
       const g = this.#contrastive.gradient(adapted, this.#scratch.grad32);
       for (let i = 0; i < g.length; i++) g[i] = g[i]! * ENGINE_DEFAULTS.contrastiveWeight;
-      adapter.backward(input, type, g);
+      adapter.backward(input, head, g);
       touched = true;
     }
     if (this.#replay.size > 0) {
@@ -650,7 +683,8 @@ export class SonaEngine {
       for (let i = 0; i < batch.items.length; i++) {
         const item = batch.items[i]!;
         const t = item.trajectory;
-        const replayed = adapter.forward(item.input, t.type).slice();
+        const replayHead = this.#headOf(t.type);
+        const replayed = adapter.forward(item.input, replayHead).slice();
         const replayMatches = this.#bank.match(replayed, t.type);
         const replayArm = this.#armIndex.get(t.arm)!;
         const weight = batch.weights[i]! / batch.items.length;
@@ -659,7 +693,7 @@ export class SonaEngine {
         if (
           this.#backpropTd(
             item.input,
-            t.type,
+            replayHead,
             replayed,
             replayMatches,
             replayArm,
@@ -692,7 +726,7 @@ export class SonaEngine {
   /** Backpropagates weight·∂(½ TD²)/∂y through the adapter; false when there is no gradient. */
   #backpropTd(
     input: Float32Array,
-    type: TaskType,
+    head: string,
     adapted: Float32Array,
     matches: readonly PatternMatch[],
     arm: number,
@@ -705,7 +739,7 @@ export class SonaEngine {
     addTdGradient(adapted, matches, rates, norms, value, weight, grad64);
     const grad32 = this.#scratch.grad32;
     for (let i = 0; i < grad64.length; i++) grad32[i] = grad64[i]!;
-    this.#adapter.backward(input, type, grad32);
+    this.#adapter.backward(input, head, grad32);
     return true;
   }
 
@@ -717,10 +751,10 @@ export class SonaEngine {
     if (state === null || typeof state !== 'object' || state.kind !== 'sona-engine') {
       throw new SonaError('INVALID_STATE', 'not a SONA engine state', { path: 'kind' });
     }
-    if (state.formatVersion !== 1) {
+    if (state.formatVersion !== 2) {
       throw new SonaError(
         'INVALID_STATE',
-        `engine state format ${String(state.formatVersion)} is not 1`,
+        `engine state format ${String(state.formatVersion)} is not 2 (this engine resumes only the states it writes)`,
         {
           path: 'formatVersion',
         },
@@ -754,6 +788,7 @@ export class SonaEngine {
       replay: Rng.fromState(streams.replay!),
       curriculum: Rng.fromState(streams.curriculum!),
       patterns: Rng.fromState(streams.patterns!),
+      heads: Rng.fromState(streams.heads!),
     };
     if (engine.config.lora === 'multi-head') {
       const lora = MultiHeadLoRA.fromState(state.adapter as MultiHeadLoRAState);
@@ -826,6 +861,20 @@ export class SonaEngine {
       checkOnline(state.online, engine.arms.length, engine.#bank.patterns.length),
     );
     engine.#typeStats = checkTypeStats(state.typeStats, engine.arms.length);
+    if (engine.#lora instanceof MultiHeadLoRA) {
+      const heads = engine.#lora.types;
+      if (
+        heads[0] !== OTHER_HEAD ||
+        heads.length - 1 > ENGINE_DEFAULTS.maxTypeHeads ||
+        heads.slice(1).some((h) => !engine.#typeStats.has(h))
+      ) {
+        throw new SonaError(
+          'INVALID_STATE',
+          `adapter heads must be ${OTHER_HEAD}, then up to ${ENGINE_DEFAULTS.maxTypeHeads} recorded task types`,
+          { path: 'adapter.types' },
+        );
+      }
+    }
     engine.#dda = checkDdaState(state.dda);
     engine.#learningRate = checkLearningRate(state.learningRate);
     engine.#epoch = assertInteger(state.epoch, 'epoch', 0);
@@ -881,7 +930,7 @@ export class SonaEngine {
   state(): EngineState {
     return {
       kind: 'sona-engine',
-      formatVersion: 1,
+      formatVersion: 2,
       version: this.version,
       dim: this.dim,
       arms: [...this.arms],
@@ -894,6 +943,7 @@ export class SonaEngine {
         replay: this.#streams.replay.state(),
         curriculum: this.#streams.curriculum.state(),
         patterns: this.#streams.patterns.state(),
+        heads: this.#streams.heads.state(),
       },
       adapter: this.#adapter.state(),
       ewc: this.#ewc?.state() ?? null,
@@ -902,11 +952,15 @@ export class SonaEngine {
       patterns: this.#bank.state(),
       contrastive: this.#contrastive?.state() ?? null,
       online: this.#patternStats.state(),
-      typeStats: {
-        successes: this.#typeStats.successes.map((r) => [...r]),
-        trials: this.#typeStats.trials.map((r) => [...r]),
-        qualitySum: [...this.#typeStats.qualitySum],
-      },
+      typeStats: [...this.#typeStats.keys()].sort().map((type) => {
+        const stats = this.#typeStats.get(type)!;
+        return {
+          type,
+          successes: [...stats.successes],
+          trials: [...stats.trials],
+          qualitySum: stats.qualitySum,
+        };
+      }),
       dda: { difficulty: this.#dda.difficulty, outcomes: [...this.#dda.outcomes] },
       learningRate: { ...this.#learningRate },
       epoch: this.#epoch,
@@ -915,6 +969,10 @@ export class SonaEngine {
       history: this.#history.map((h) => ({ ...h })),
     };
   }
+}
+
+function describeType(value: unknown): string {
+  return typeof value === 'string' ? `${value.length} characters` : String(value);
 }
 
 function kindOfReplay(config: VersionConfig): ReplayState['kind'] {
@@ -1007,45 +1065,42 @@ function checkOnline(value: unknown, arms: number, patterns: number) {
 function checkTypeStats(
   value: unknown,
   arms: number,
-): { successes: number[][]; trials: number[][]; qualitySum: number[] } {
-  const v = value as { successes: unknown[]; trials: unknown[]; qualitySum: unknown[] };
-  if (
-    !v ||
-    !Array.isArray(v.successes) ||
-    !Array.isArray(v.trials) ||
-    !Array.isArray(v.qualitySum) ||
-    v.successes.length !== TASK_TYPES.length ||
-    v.trials.length !== TASK_TYPES.length ||
-    v.qualitySum.length !== TASK_TYPES.length
-  ) {
-    throw new SonaError('INVALID_STATE', 'typeStats must hold counts per task type', {
+): Map<TaskType, { successes: number[]; trials: number[]; qualitySum: number }> {
+  if (!Array.isArray(value)) {
+    throw new SonaError('INVALID_STATE', 'typeStats must be an array of per-type counts', {
       path: 'typeStats',
     });
   }
-  const trials = v.trials.map((row, t) => checkCounts(row, arms, `typeStats.trials[${t}]`));
-  const successes = v.successes.map((row, t) =>
-    checkCounts(row, arms, `typeStats.successes[${t}]`),
-  );
-  trials.forEach((row, t) => {
-    if (row.some((n, a) => successes[t]![a]! > n)) {
-      throw new SonaError(
-        'INVALID_STATE',
-        `typeStats has more successes than trials for type ${t}`,
-        {
-          path: `typeStats.successes[${t}]`,
-        },
-      );
+  const out = new Map<TaskType, { successes: number[]; trials: number[]; qualitySum: number }>();
+  let previous: string | null = null;
+  value.forEach((entry, i) => {
+    const path = `typeStats[${i}]`;
+    const e = entry as TypeStatsEntry;
+    if (e === null || typeof e !== 'object' || !isTaskType(e.type)) {
+      throw new SonaError('INVALID_STATE', `${path} must name a task type`, { path });
     }
-  });
-  const qualitySum = v.qualitySum.map((q, t) =>
-    assertInRange(
-      q,
-      `typeStats.qualitySum[${t}]`,
+    if (previous !== null && !(previous < e.type)) {
+      throw new SonaError('INVALID_STATE', 'typeStats must be in code-unit order of the type', {
+        path,
+      });
+    }
+    previous = e.type;
+    const trials = checkCounts(e.trials, arms, `${path}.trials`);
+    const successes = checkCounts(e.successes, arms, `${path}.successes`);
+    if (successes.some((n, a) => n > trials[a]!)) {
+      throw new SonaError('INVALID_STATE', `${path} has more successes than trials`, {
+        path: `${path}.successes`,
+      });
+    }
+    const qualitySum = assertInRange(
+      e.qualitySum,
+      `${path}.qualitySum`,
       0,
-      trials[t]!.reduce((a, b) => a + b, 0),
-    ),
-  );
-  return { successes, trials, qualitySum };
+      trials.reduce((a, b) => a + b, 0),
+    );
+    out.set(e.type, { successes, trials, qualitySum });
+  });
+  return out;
 }
 
 function checkLearningRate(value: unknown): LearningRateState {

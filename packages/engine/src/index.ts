@@ -1,17 +1,16 @@
 export type { CheckpointContext } from './checkpoint-state';
 export type { PickOptions } from './curriculum';
-export { bucketsFor, DDA_BAND, pickTask } from './curriculum';
+export { bucketsFor, DDA_BAND, pickTask, usableSignals } from './curriculum';
 export type { DdaState } from './dda';
 export { DDA, ddaAfter, initialDda } from './dda';
 export type {
-  Choice,
+  EngineEpochSummary,
   EngineOptions,
   EngineOverrides,
   EngineState,
-  EpochSummary,
-  Outcome,
+  TypeStatsEntry,
 } from './engine';
-export { ENGINE_DEFAULTS, SonaEngine } from './engine';
+export { ENGINE_DEFAULTS, OTHER_HEAD, SonaEngine } from './engine';
 export type { LearningRateState } from './schedules';
 export {
   argmax,

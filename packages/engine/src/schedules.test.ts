@@ -2,7 +2,7 @@ import { BUCKETS, createRng, TASK_TYPES, type Task } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
-import { bucketsFor, DDA_BAND, pickTask } from './curriculum';
+import { bucketsFor, DDA_BAND, pickTask, usableSignals } from './curriculum';
 import { DDA, type DdaState, ddaAfter, initialDda } from './dda';
 import {
   argmax,
@@ -104,8 +104,35 @@ describe('curriculum', () => {
         );
         expect(tasks).toContain(picked);
         const allowed = bucketsFor(epoch, epochs);
-        if (tasks.some((t) => allowed.includes(t.bucket))) expect(allowed).toContain(picked.bucket);
+        if (tasks.some((t) => allowed.includes(t.bucket!)))
+          expect(allowed).toContain(picked.bucket);
       }),
+    );
+  });
+
+  it('falls back to uniform when a candidate lacks its bucket (curriculum) or difficulty (DDA)', () => {
+    fc.assert(
+      fc.property(
+        tasksArb,
+        fc.nat(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(),
+        (tasks, which, dropBucket, dda, seed) => {
+          const i = which % tasks.length;
+          const { bucket, difficulty, ...rest } = tasks[i]!;
+          const stripped = [...tasks];
+          stripped[i] = dropBucket ? { ...rest, difficulty } : { ...rest, bucket };
+          fc.pre(dropBucket || dda);
+          const options = { curriculum: true, dda, epoch: 0, epochs: 4, targetDifficulty: 0.5 };
+          const uniform = { ...options, curriculum: !dropBucket, dda: dda && dropBucket };
+          expect(pickTask(stripped, options, createRng(seed))).toBe(
+            pickTask(stripped, uniform, createRng(seed)),
+          );
+          const signals = usableSignals(stripped);
+          expect(signals).toEqual({ buckets: !dropBucket, difficulty: dropBucket });
+        },
+      ),
     );
   });
 
@@ -121,10 +148,10 @@ describe('curriculum', () => {
             { curriculum: false, dda: true, epoch: 0, epochs: 1, targetDifficulty: target },
             createRng(seed),
           );
-          const nearest = Math.min(...tasks.map((t) => Math.abs(t.difficulty - target)));
+          const nearest = Math.min(...tasks.map((t) => Math.abs(t.difficulty! - target)));
           if (nearest <= DDA_BAND)
-            expect(Math.abs(picked.difficulty - target)).toBeLessThanOrEqual(DDA_BAND);
-          else expect(Math.abs(picked.difficulty - target)).toBe(nearest);
+            expect(Math.abs(picked.difficulty! - target)).toBeLessThanOrEqual(DDA_BAND);
+          else expect(Math.abs(picked.difficulty! - target)).toBe(nearest);
         },
       ),
     );

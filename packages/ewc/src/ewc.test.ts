@@ -343,6 +343,50 @@ describe('state', () => {
   });
 });
 
+describe('grown', () => {
+  it('keeps Fisher and anchor, adds Fisher 0 and the given anchor for new parameters: penalty and gradient unchanged on the old ones', () => {
+    fc.assert(
+      fc.property(
+        setupArb.chain((setup) =>
+          fc.record({
+            setup: fc.constant(setup),
+            extra: fc
+              .integer({ min: 0, max: 8 })
+              .chain((n) => fc.record({ tail: float32Vector(n), moved: float32Vector(n) })),
+          }),
+        ),
+        ({ setup, extra }) => {
+          const ewc = build(setup);
+          const before = stateBits(ewc.state());
+          const size = setup.size + extra.tail.length;
+          const grown = ewc.grown(size, extra.tail);
+          expect(stateBits(ewc.state())).toEqual(before);
+          const state = grown.state();
+          expect(state.size).toBe(size);
+          expect(bits(state.fisher.subarray(0, setup.size))).toEqual(bits(ewc.fisher()));
+          expect(Array.from(state.fisher.subarray(setup.size))).toEqual(
+            Array.from(extra.tail, () => 0),
+          );
+          expect(bits(state.anchor.subarray(setup.size))).toEqual(bits(extra.tail));
+          // New parameters carry no penalty wherever they move.
+          const params = new Float32Array(size);
+          params.set(setup.params);
+          params.set(extra.moved, setup.size);
+          expect(grown.penalty(params)).toBe(ewc.penalty(setup.params));
+        },
+      ),
+    );
+  });
+
+  it('refuses a smaller size or a tail of the wrong length, changing nothing', () => {
+    const ewc = new Ewc({ size: 4, lambda: 1 });
+    expect(codeOf(() => ewc.grown(3, new Float32Array(0)))).toBe('OUT_OF_RANGE');
+    expect(codeOf(() => ewc.grown(6, new Float32Array(1)))).toBe('DIM_MISMATCH');
+    expect(codeOf(() => ewc.grown(5, Float32Array.of(Number.NaN)))).toBe('NON_FINITE');
+    expect(ewc.size).toBe(4);
+  });
+});
+
 describe('bad input', () => {
   it('rejects bad options with a named code', () => {
     expect(codeOf(() => new Ewc({ size: 0, lambda: 1 }))).toBe('OUT_OF_RANGE');

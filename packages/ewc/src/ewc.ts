@@ -226,6 +226,23 @@ export class Ewc {
     grad.set(next);
   }
 
+  /**
+   * The same EWC++ state over a parameter vector grown to `size` (an adapter that gained a
+   * head): new parameters get Fisher 0 (nothing known about them, so no penalty) and the
+   * anchor `anchorTail` (their current values). This object is left as it was.
+   */
+  grown(size: number, anchorTail: Float32Array): Ewc {
+    assertInteger(size, 'size', this.size, EWC_MAX_SIZE);
+    assertFloat32Array(anchorTail, 'anchorTail', size - this.size);
+    assertAllFinite(anchorTail, 'anchorTail');
+    const next = new Ewc({ size, lambda: this.lambda, decay: this.decay });
+    next.#fisher.set(this.#fisher);
+    next.#anchor.set(this.#anchor);
+    next.#anchor.set(anchorTail, this.size);
+    next.#consolidated = this.#consolidated;
+    return next;
+  }
+
   state(): EwcState {
     return {
       size: this.size,

@@ -261,6 +261,48 @@ describe('MultiHeadLoRA state', () => {
   });
 });
 
+describe('MultiHeadLoRA withHead', () => {
+  it('keeps every existing weight, gradient and output bit for bit; the new head starts as the identity', () => {
+    fc.assert(
+      fc.property(setupArb, fc.integer({ min: 0, max: 1000 }), (setup, seed) => {
+        const lora = create(setup.shape, setup.types, setup.weights);
+        lora.backward(setup.x, setup.type, setup.w);
+        const name = `new-${setup.types.length}`;
+        fc.pre(!setup.types.includes(name));
+        const before = stateBits(lora.state());
+        const grown = lora.withHead(name, createRng(seed));
+        expect(stateBits(lora.state())).toEqual(before);
+        expect(grown.types).toEqual([...setup.types, name]);
+        const old = lora.size;
+        expect(bits(grown.parameters().subarray(0, old))).toEqual(bits(lora.parameters()));
+        expect(bits(grown.gradients().subarray(0, old))).toEqual(bits(lora.gradients()));
+        const tail = grown.parameters().subarray(old);
+        expect(tail.subarray(setup.shape.rank * setup.shape.dim).every((v) => v === 0)).toBe(true);
+        for (const type of setup.types) {
+          expect(bits(grown.forward(setup.x, type))).toEqual(bits(lora.forward(setup.x, type)));
+        }
+        // A new head adds nothing to the shared adapter until its Bᵀ learns.
+        const sharedOnly = create(setup.shape, [name]);
+        sharedOnly.parameters().set(grown.parameters().subarray(0, lora.blockSize));
+        expect(bits(grown.forward(setup.x, name))).toEqual(bits(sharedOnly.forward(setup.x, name)));
+        // The same rng gives the same new head.
+        expect(bits(lora.withHead(name, createRng(seed)).parameters())).toEqual(
+          bits(grown.parameters()),
+        );
+      }),
+    );
+  });
+
+  it('refuses a duplicate or empty name and a missing rng, changing nothing', () => {
+    const lora = create({ dim: 4, rank: 2, alpha: undefined, seed: 1 }, ['a', 'b']);
+    const before = stateBits(lora.state());
+    expect(codeOf(() => lora.withHead('a', createRng(1)))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => lora.withHead('', createRng(1)))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => lora.withHead('c', null as never))).toBe('INVALID_ARGUMENT');
+    expect(stateBits(lora.state())).toEqual(before);
+  });
+});
+
 describe('MultiHeadLoRA bad input', () => {
   it('rejects bad options and unknown heads with a named code, changing nothing', () => {
     const rng = createRng(1);

@@ -231,6 +231,33 @@ export class MultiHeadLoRA {
     });
   }
 
+  /**
+   * A new adapter with one more head, `name`, after the existing ones: every existing weight,
+   * momentum and gradient is copied bit for bit, the new head's A is drawn ~ N(0, 1/dim) from
+   * `rng` and its Bᵀ is zero, so it is the identity for the new head until it learns. This
+   * adapter is left as it was.
+   */
+  withHead(name: string, rng: Rng): MultiHeadLoRA {
+    const types = checkTypes([...this.types, name]);
+    if (typeof rng?.normal !== 'function') {
+      throw new SonaError('INVALID_ARGUMENT', 'rng must be an Rng from @sona/core', {
+        path: 'rng',
+      });
+    }
+    const grown = new MultiHeadLoRA(
+      { dim: this.dim, rank: this.rank, alpha: this.alpha, types, rng },
+      RESTORING,
+    );
+    const core = grown.#core;
+    core.weights.set(this.#core.weights);
+    core.momentum.set(this.#core.momentum);
+    core.gradients.set(this.#core.gradients);
+    const head = core.blocks[core.blocks.length - 1]!;
+    const sd = 1 / Math.sqrt(this.dim);
+    for (let i = 0; i < head.a.length; i++) head.a[i] = rng.normal(0, sd);
+    return grown;
+  }
+
   #headIndex(type: string): number {
     const index = this.types.indexOf(type);
     if (index < 0) {

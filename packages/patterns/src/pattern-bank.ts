@@ -14,7 +14,6 @@ import {
   isTaskType,
   type Rng,
   SonaError,
-  TASK_TYPES,
   type TaskType,
   type Trajectory,
 } from '@sona/core';
@@ -59,9 +58,9 @@ export interface Pattern {
   readonly quality: number;
   /** Members: successful trajectories of its cluster. */
   readonly count: number;
-  /** Members per task type. */
+  /** Members per task type (the types of the bank's members, in code-unit order). */
   readonly typeMix: Readonly<Record<TaskType, number>>;
-  /** The type with the most members (the first in `TASK_TYPES` on ties). */
+  /** The type with the most members (the first in code-unit order on ties). */
   readonly dominantType: TaskType;
   /** Outcomes per arm of every trajectory attributed to the pattern, arms in code-unit order. */
   readonly arms: readonly ArmRecord[];
@@ -101,7 +100,9 @@ export interface PatternBankState {
   readonly centroids: Float32Array;
   readonly qualities: number[];
   readonly counts: number[];
-  /** Per pattern, member counts in `TASK_TYPES` order. */
+  /** Task types of the members, in code-unit order: the columns of `typeCounts`. */
+  readonly types: string[];
+  /** Per pattern, member counts per type of `types`. */
   readonly typeCounts: number[][];
   /** Arm ids, the columns of `successes` and `trials`. */
   readonly arms: string[];
@@ -147,6 +148,7 @@ export class PatternBank {
   #centroids: Float32Array = new Float32Array(0);
   #qualities: number[] = [];
   #counts: number[] = [];
+  #types: string[] = [];
   #typeCounts: number[][] = [];
   #arms: string[] = [];
   #armColumn = new Map<string, number>();
@@ -197,7 +199,7 @@ export class PatternBank {
     }
     const m = successful.length;
     if (m < o.minPerPattern || dim === null) {
-      this.#install(dim, new Float32Array(0), [], [], [], []);
+      this.#install(dim, new Float32Array(0), [], [], [], [], []);
       return summary(all.length, skipped, m, 0, 0, 0, 0);
     }
 
@@ -245,13 +247,17 @@ export class PatternBank {
       centroids.set(candidateCentroids.subarray(c * dim, (c + 1) * dim), p * dim);
     });
     const qualities = order.map((c) => candidateQualities[c]!);
+    const types = [
+      ...new Set(order.flatMap((c) => candidates[c]!.list.map((t) => usable[t]!.type))),
+    ].sort();
+    const typeColumn = new Map(types.map((type, i) => [type, i] as const));
     const typeCounts = order.map((c) => {
-      const counts = TASK_TYPES.map(() => 0);
-      for (const t of candidates[c]!.list) counts[TASK_TYPES.indexOf(usable[t]!.type)]!++;
+      const counts = types.map(() => 0);
+      for (const t of candidates[c]!.list) counts[typeColumn.get(usable[t]!.type)!]!++;
       return counts;
     });
     const counts = order.map((c) => candidates[c]!.list.length);
-    const attributed = this.#install(dim, centroids, qualities, counts, typeCounts, usable);
+    const attributed = this.#install(dim, centroids, qualities, counts, types, typeCounts, usable);
     return summary(all.length, skipped, m, k, candidates.length, order.length, attributed);
   }
 
@@ -340,6 +346,7 @@ export class PatternBank {
       centroids: this.#centroids.slice(),
       qualities: this.#qualities.slice(),
       counts: this.#counts.slice(),
+      types: this.#types.slice(),
       typeCounts: this.#typeCounts.map((row) => row.slice()),
       arms: this.#arms.slice(),
       successes: this.#successes.map((row) => row.slice()),
@@ -373,7 +380,26 @@ export class PatternBank {
     counts.forEach((c, p) => {
       assertInteger(c, `state.counts[${p}]`, 1);
     });
-    const typeCounts = table(s.typeCounts, 'state.typeCounts', count, TASK_TYPES.length);
+    const types = assertArray(s.types, 'state.types').map((t, i) => {
+      if (!isTaskType(t)) {
+        throw new SonaError('INVALID_STATE', `state.types[${i}] is not a task type`, {
+          path: `state.types[${i}]`,
+        });
+      }
+      return t;
+    });
+    for (let i = 1; i < types.length; i++) {
+      if (!(types[i - 1]! < types[i]!)) {
+        throw new SonaError(
+          'INVALID_STATE',
+          'state.types must be distinct and in code-unit order',
+          {
+            path: 'state.types',
+          },
+        );
+      }
+    }
+    const typeCounts = table(s.typeCounts, 'state.typeCounts', count, types.length);
     typeCounts.forEach((row, p) => {
       if (row.reduce((a, b) => a + b, 0) !== counts[p]) {
         throw new SonaError(
@@ -413,6 +439,7 @@ export class PatternBank {
     bank.#centroids = centroids.slice();
     bank.#qualities = qualities;
     bank.#counts = counts;
+    bank.#types = types;
     bank.#typeCounts = typeCounts;
     bank.#arms = arms;
     bank.#successes = successes;
@@ -427,6 +454,7 @@ export class PatternBank {
     centroids: Float32Array,
     qualities: number[],
     counts: number[],
+    types: string[],
     typeCounts: number[][],
     trajectories: readonly Trajectory[],
   ): number {
@@ -455,6 +483,7 @@ export class PatternBank {
     this.#centroids = centroids;
     this.#qualities = qualities;
     this.#counts = counts;
+    this.#types = types;
     this.#typeCounts = typeCounts;
     this.#arms = count > 0 ? arms : [];
     this.#successes = successes;
@@ -469,11 +498,11 @@ export class PatternBank {
     this.#dominant = this.#typeCounts.map((row) => {
       let best = 0;
       for (let t = 1; t < row.length; t++) if (row[t]! > row[best]!) best = t;
-      return TASK_TYPES[best]!;
+      return this.#types[best]!;
     });
     this.#patterns = this.#qualities.map((quality, p) => {
-      const typeMix = {} as Record<TaskType, number>;
-      TASK_TYPES.forEach((type, t) => {
+      const typeMix: Record<TaskType, number> = {};
+      this.#types.forEach((type, t) => {
         typeMix[type] = this.#typeCounts[p]![t]!;
       });
       return Object.freeze({

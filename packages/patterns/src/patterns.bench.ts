@@ -193,6 +193,7 @@ function main() {
     centroids,
     qualities: Array.from({ length: K }, (_, p) => 0.5 + (p % 10) / 20),
     counts: Array.from({ length: K }, () => 8),
+    types: [...TASK_TYPES].sort(),
     typeCounts: Array.from({ length: K }, (_, p) =>
       TASK_TYPES.map((_, t) => (t === p % 4 ? 8 : 0)),
     ),

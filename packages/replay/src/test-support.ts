@@ -22,7 +22,7 @@ export function makeTrajectory(overrides: Partial<Trajectory> = {}): Trajectory 
     quality: 0.5,
     confidence: 0.5,
     tdError: 0.5,
-    epoch: 0,
+    epoch: 1,
     ...overrides,
   };
 }
@@ -33,7 +33,13 @@ export const tiedQualityArb = fc.oneof(
   fc.double({ min: 0, max: 1, noNaN: true }),
 );
 
-export const taskTypeArb: fc.Arbitrary<TaskType> = fc.constantFrom(...TASK_TYPES);
+/** The four well-known types and a few open labels (a repository, a category). */
+export const taskTypeArb: fc.Arbitrary<TaskType> = fc.constantFrom(
+  ...TASK_TYPES,
+  'django/django',
+  'other',
+  'ünïcode',
+);
 
 export const trajectoryArb: fc.Arbitrary<Trajectory> = fc
   .record({

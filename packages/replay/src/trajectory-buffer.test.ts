@@ -43,7 +43,7 @@ describe('TrajectoryBuffer', () => {
   it('the default buffer keeps 8,000 of 10,000, the best 80%', () => {
     const buffer = new TrajectoryBuffer();
     for (let i = 0; i < 10_000; i++)
-      buffer.push(makeTrajectory({ quality: (i % 100) / 100, epoch: i }));
+      buffer.push(makeTrajectory({ quality: (i % 100) / 100, epoch: i + 1 }));
     expect(buffer.size).toBe(10_000);
     buffer.push(makeTrajectory({ quality: 0, epoch: 10_000 }));
     expect(buffer.size).toBe(8_001);
@@ -73,8 +73,11 @@ describe('TrajectoryBuffer', () => {
           mean(pushes, (t) => (t.success ? 1 : 0)),
           12,
         );
-        expect(Object.keys(stats.byType)).toEqual([...TASK_TYPES]);
-        for (const type of TASK_TYPES) {
+        const known: readonly string[] = TASK_TYPES;
+        const others = [...new Set(pushes.map((t) => t.type))].filter((t) => !known.includes(t));
+        const types = [...known, ...others.sort()];
+        expect(Object.keys(stats.byType)).toEqual(types);
+        for (const type of types) {
           const group = pushes.filter((t) => t.type === type);
           expect(stats.byType[type].count).toBe(group.length);
           expect(stats.byType[type].meanQuality).toBeCloseTo(
@@ -120,11 +123,13 @@ describe('TrajectoryBuffer', () => {
     const bad: [Partial<Record<keyof Trajectory, unknown>>, string][] = [
       [{ quality: 1.5 }, 'OUT_OF_RANGE'],
       [{ quality: Number.NaN }, 'NON_FINITE'],
-      [{ type: 'poetry' }, 'INVALID_ARGUMENT'],
+      [{ type: '' }, 'INVALID_ARGUMENT'],
+      [{ type: 'x'.repeat(257) }, 'INVALID_ARGUMENT'],
+      [{ difficulty: 1.5 }, 'OUT_OF_RANGE'],
       [{ embedding: [1, 2] }, 'INVALID_ARGUMENT'],
       [{ embedding: Float32Array.of(Number.NaN) }, 'NON_FINITE'],
       [{ success: 1 }, 'INVALID_ARGUMENT'],
-      [{ epoch: -1 }, 'OUT_OF_RANGE'],
+      [{ epoch: 0 }, 'OUT_OF_RANGE'],
       [{ taskId: 3 }, 'INVALID_ARGUMENT'],
       [{ tdError: 2 }, 'OUT_OF_RANGE'],
     ];

@@ -27,7 +27,10 @@ export interface TrajectoryGroupStats {
 }
 
 export interface TrajectoryBufferStats extends TrajectoryGroupStats {
-  /** One entry per task type in `TASK_TYPES`, empty types included. */
+  /**
+   * One entry per task type: the four `TASK_TYPES` (empty ones included), then every other
+   * type held, in code-unit order.
+   */
   readonly byType: Readonly<Record<TaskType, TrajectoryGroupStats>>;
 }
 
@@ -102,7 +105,11 @@ export class TrajectoryBuffer implements Iterable<Trajectory> {
     let quality = 0;
     let successes = 0;
     for (const t of this.#trajectories) {
-      const group = groups.get(t.type)!;
+      let group = groups.get(t.type);
+      if (group === undefined) {
+        group = { count: 0, quality: 0, successes: 0 };
+        groups.set(t.type, group);
+      }
       group.count++;
       group.quality += t.quality;
       quality += t.quality;
@@ -111,8 +118,10 @@ export class TrajectoryBuffer implements Iterable<Trajectory> {
         successes++;
       }
     }
-    const byType = {} as Record<TaskType, TrajectoryGroupStats>;
-    for (const type of TASK_TYPES) {
+    const known: readonly string[] = TASK_TYPES;
+    const others = [...groups.keys()].filter((type) => !known.includes(type)).sort();
+    const byType: Record<TaskType, TrajectoryGroupStats> = {};
+    for (const type of [...known, ...others]) {
       const g = groups.get(type)!;
       byType[type] = summarise(g.count, g.quality, g.successes);
     }

@@ -10,9 +10,9 @@ import {
 
 /**
  * Checks that `value` is a well-formed `Trajectory` and returns it unchanged:
- * strings for taskId and arm, a known task type, difficulty, quality and
- * confidence in [0, 1], tdError in [-1, 1] (outcome minus a probability), a
- * finite Float32Array embedding and a non-negative integer epoch.
+ * strings for taskId and arm, a task type label (`isTaskType`), difficulty (when
+ * present), quality and confidence in [0, 1], tdError in [-1, 1] (outcome minus a
+ * probability), a finite Float32Array embedding and an epoch counted from 1.
  */
 export function assertTrajectory(value: unknown, path = 'trajectory'): Trajectory {
   if (value === null || typeof value !== 'object') {
@@ -39,11 +39,11 @@ export function assertTrajectory(value: unknown, path = 'trajectory'): Trajector
       path: `${path}.success`,
     });
   }
-  assertInRange(t.difficulty, `${path}.difficulty`, 0, 1);
+  if (t.difficulty !== undefined) assertInRange(t.difficulty, `${path}.difficulty`, 0, 1);
   assertInRange(t.quality, `${path}.quality`, 0, 1);
   assertInRange(t.confidence, `${path}.confidence`, 0, 1);
   assertInRange(t.tdError, `${path}.tdError`, -1, 1);
-  assertInteger(t.epoch, `${path}.epoch`, 0);
+  assertInteger(t.epoch, `${path}.epoch`, 1);
   assertAllFinite(assertFloat32Array(t.embedding, `${path}.embedding`), `${path}.embedding`);
   return value as Trajectory;
 }
@@ -54,7 +54,7 @@ export function copyTrajectory(value: unknown, path = 'trajectory'): Trajectory 
   return {
     taskId: t.taskId,
     type: t.type,
-    difficulty: t.difficulty,
+    ...(t.difficulty === undefined ? {} : { difficulty: t.difficulty }),
     embedding: new Float32Array(t.embedding),
     arm: t.arm,
     success: t.success,

@@ -67,7 +67,7 @@ export function trajectoryOf(
   return {
     taskId: task.id,
     type: task.type,
-    difficulty: task.difficulty,
+    ...(task.difficulty === undefined ? {} : { difficulty: task.difficulty }),
     embedding: task.embedding,
     arm,
     success: outcome.success,
@@ -84,42 +84,31 @@ export class EpochTally {
   #attempts = 0;
   #successes = 0;
   #confidence = 0;
-  #difficulty = 0;
 
   /** Epochs ended so far. */
   get epoch(): number {
     return this.#epoch;
   }
 
-  add(task: Task, outcome: Outcome, confidence: number): void {
+  add(outcome: Outcome, confidence: number): void {
     this.#attempts++;
     if (outcome.success) this.#successes++;
     this.#confidence += confidence;
-    this.#difficulty += task.difficulty ?? 0.5;
   }
 
-  /**
-   * Ends the epoch. Learners without patterns, schedules or a curriculum report 0 for those
-   * fields (the seam requires them today) and the mean difficulty of the tasks they were given.
-   */
-  end(extra: Readonly<Record<string, number>> = {}): EpochSummary {
+  /** Ends the epoch: the seam's required fields (0 rates for an epoch without outcomes). */
+  end(): EpochSummary {
     this.#epoch++;
     const n = Math.max(1, this.#attempts);
     const summary: EpochSummary = {
-      ...extra,
       epoch: this.#epoch,
       attempts: this.#attempts,
       successRate: this.#successes / n,
       meanConfidence: this.#confidence / n,
-      patterns: 0,
-      learningRate: 0,
-      temperature: 0,
-      difficulty: this.#difficulty / n,
     };
     this.#attempts = 0;
     this.#successes = 0;
     this.#confidence = 0;
-    this.#difficulty = 0;
     return summary;
   }
 

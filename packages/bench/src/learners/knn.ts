@@ -1,7 +1,7 @@
 import type { Arm, Task, Trajectory } from '@sona/core';
 import type {
+  Choice,
   ChooseOptions,
-  ChooseResult,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -99,7 +99,7 @@ export class KnnLearner implements Learner {
     return Float32Array.from(this.#memory, (_, a) => this.#score(a, query));
   }
 
-  choose(task: Task, options: ChooseOptions = {}): ChooseResult {
+  choose(task: Task, options: ChooseOptions = {}): Choice {
     const { arms, rng } = this.#args;
     const offered = offeredIndices(arms, options.arms);
     const scores = this.scores(task);
@@ -115,7 +115,7 @@ export class KnnLearner implements Learner {
     const unit = unitVector(task.embedding);
     const confidence = Math.fround(this.#score(a, unit));
     this.#memory[a]!.push({ unit, success: outcome.success });
-    this.#tally.add(task, outcome, confidence);
+    this.#tally.add(outcome, confidence);
     return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
   }
 

@@ -1,7 +1,7 @@
 import type { Arm, Task, Trajectory } from '@sona/core';
 import type {
+  Choice,
   ChooseOptions,
-  ChooseResult,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -61,7 +61,7 @@ abstract class DisjointLinearLearner implements Learner {
     return Float32Array.from(this.models, (m) => m.mean(x));
   }
 
-  choose(task: Task, options: ChooseOptions = {}): ChooseResult {
+  choose(task: Task, options: ChooseOptions = {}): Choice {
     const offered = offeredIndices(this.args.arms, options.arms);
     const x = this.#features(task);
     const means = this.#means(x);
@@ -81,7 +81,7 @@ abstract class DisjointLinearLearner implements Learner {
     const x = this.#features(task);
     const confidence = clip01(Math.fround(this.models[a]!.mean(x)));
     this.models[a]!.update(x, reward(outcome));
-    this.#tally.add(task, outcome, confidence);
+    this.#tally.add(outcome, confidence);
     return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
   }
 

@@ -1,7 +1,7 @@
 import type { Task, Trajectory } from '@sona/core';
 import type {
+  Choice,
   ChooseOptions,
-  ChooseResult,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -44,7 +44,7 @@ export class UniformRandomLearner implements Learner {
     return Float32Array.from(this.#attempts, (n, a) => (this.#successes[a]! + 1) / (n + 2));
   }
 
-  choose(task: Task, options: ChooseOptions = {}): ChooseResult {
+  choose(task: Task, options: ChooseOptions = {}): Choice {
     const { arms, rng } = this.#args;
     const offered = offeredIndices(arms, options.arms);
     const pick =
@@ -61,7 +61,7 @@ export class UniformRandomLearner implements Learner {
     const confidence = (this.#successes[a]! + 1) / (this.#attempts[a]! + 2);
     this.#attempts[a]! += 1;
     if (outcome.success) this.#successes[a]! += 1;
-    this.#tally.add(task, outcome, confidence);
+    this.#tally.add(outcome, confidence);
     return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
   }
 

@@ -1,7 +1,7 @@
 import type { Arm, Task, Trajectory } from '@sona/core';
 import type {
+  Choice,
   ChooseOptions,
-  ChooseResult,
   EpochSummary,
   Learner,
   LearnerFactory,
@@ -30,7 +30,7 @@ export class ThompsonLearner implements Learner {
     this.#counts = new TypeArmCounts(args.arms.length);
   }
 
-  choose(task: Task, options: ChooseOptions = {}): ChooseResult {
+  choose(task: Task, options: ChooseOptions = {}): Choice {
     const { arms, rng } = this.#args;
     const offered = offeredIndices(arms, options.arms);
     const means = this.#counts.posteriorMeans(task.type);
@@ -51,7 +51,7 @@ export class ThompsonLearner implements Learner {
     const a = armIndexOf(this.#args.arms, arm);
     const confidence = this.#counts.posteriorMeans(task.type)[a]!;
     this.#counts.add(task.type, a, outcome.success);
-    this.#tally.add(task, outcome, confidence);
+    this.#tally.add(outcome, confidence);
     return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
   }
 

@@ -378,7 +378,7 @@ function modelResult(
       ci: [learnedEstimate.ci[0] / paramsB, learnedEstimate.ci[1] / paramsB],
     },
     patterns: lastEpoch.every((e) => e !== undefined)
-      ? mean(lastEpoch.map((e) => e!.summary.patterns!))
+      ? mean(lastEpoch.map((e) => e!.summary.patterns ?? 0))
       : 0, // a run of zero epochs
     crossValidation: {
       learned: estimateFrom(cvLearned, cvL!),

@@ -1,5 +1,5 @@
 import { SonaError, type Task } from '@sona/core';
-import type { ChooseResult, EpochSummary, Learner, LearnerFactory } from '../learner';
+import type { Choice, EpochSummary, Learner, LearnerFactory } from '../learner';
 import type { ModelWorld } from '../simulated/world';
 import { ablationOverrides } from './ablations';
 import type { BenchmarkContext, JobSpec } from './context';
@@ -94,7 +94,7 @@ export function runJob(
     let difficulty = 0;
     for (let t = 0; t < tasksPerEpoch; t++) {
       const task = learner.pickTask(candidates);
-      const index = taskIndex.get(task);
+      const index = taskIndex.get(task as (typeof tasks)[number]);
       if (index === undefined || available[index] !== 1) {
         throw new SonaError(
           'INVALID_ARGUMENT',
@@ -108,7 +108,7 @@ export function runJob(
       const outcome = model.attempt(index, choice.armIndex, attemptRng);
       learner.record(task, choice.arm, outcome);
       if (outcome.success) successes++;
-      difficulty += task.difficulty;
+      difficulty += task.difficulty ?? 0;
     }
     for (const i of split.train) available[i] = 0;
     epochs.push({
@@ -155,10 +155,10 @@ function evaluate(
 }
 
 export function checkedChoice(
-  result: ChooseResult,
+  result: Choice,
   armIndex: ReadonlyMap<string, number>,
   task: Task,
-): ChooseResult & { armIndex: number } {
+): Choice & { armIndex: number } {
   const path = `learner.choose(${task.id})`;
   const index =
     result === null || typeof result !== 'object' ? undefined : armIndex.get(result.arm);
@@ -190,15 +190,8 @@ export function checkedChoice(
   return { arm: result.arm, confidence, scores, armIndex: index };
 }
 
-const SUMMARY_FIELDS = [
-  'epoch',
-  'successRate',
-  'meanConfidence',
-  'patterns',
-  'learningRate',
-  'temperature',
-  'difficulty',
-] as const;
+/** The fields every `EpochSummary` has (@sona/core); a learner's further numbers are kept too. */
+const SUMMARY_FIELDS = ['epoch', 'attempts', 'successRate', 'meanConfidence'] as const;
 
 export function checkedSummary(summary: EpochSummary, epoch: number): Record<string, number> {
   if (summary === null || typeof summary !== 'object') {

@@ -341,6 +341,7 @@ describe('learners that break the contract get a clear error', () => {
       {
         endEpoch: () => ({
           epoch: 9,
+          attempts: 0,
           successRate: 0,
           meanConfidence: 0,
           patterns: 0,
@@ -356,6 +357,7 @@ describe('learners that break the contract get a clear error', () => {
       {
         endEpoch: () => ({
           epoch: 1,
+          attempts: 0,
           successRate: Number.NaN,
           meanConfidence: 0,
           patterns: 0,

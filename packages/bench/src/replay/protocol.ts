@@ -7,7 +7,7 @@ import {
   type Task,
   type Version,
 } from '@sona/core';
-import type { ChooseResult, LearnerFactory } from '../learner';
+import type { Choice, LearnerFactory } from '../learner';
 import { checkedChoice, checkedSummary, scalarFields } from '../protocol/job';
 import { type Mode, type Schedule, schedule } from '../protocol/modes';
 import { stratifiedFolds } from '../stats/split';
@@ -100,7 +100,10 @@ export function createReplayContext(spec: ReplaySpec, dataset: ReplayDataset): R
   }
   const root = createRng(resolved.seed).fork('replay');
   const folds = Math.min(resolved.folds, dataset.tasks.length);
-  const strata = Int32Array.from(dataset.tasks, (t) => TASK_TYPES.indexOf(t.type));
+  const typeIndex = new Map(
+    [...new Set(dataset.tasks.map((t) => t.type))].sort().map((t, i) => [t, i]),
+  );
+  const strata = Int32Array.from(dataset.tasks, (t) => typeIndex.get(t.type)!);
   const foldOf = stratifiedFolds(strata, folds, root.fork('splits').fork('folds'));
   const tasks: Task[] = dataset.tasks.map((t) => ({
     id: t.id,
@@ -321,11 +324,11 @@ export function runReplayJob(
 
 /** The job's own checks of a choice, plus: the arm is one the task offers. */
 function checked(
-  result: ChooseResult,
+  result: Choice,
   armIndex: ReadonlyMap<string, number>,
   offered: readonly string[],
   task: Task,
-): ChooseResult {
+): Choice {
   const choice = checkedChoice(result, armIndex, task);
   if (!offered.includes(choice.arm)) {
     throw new SonaError(

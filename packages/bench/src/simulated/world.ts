@@ -4,14 +4,13 @@ import {
   BUCKET_MIX,
   BUCKETS,
   type Bucket,
+  type KnownTaskType,
   type Rng,
   SonaError,
   TASK_TYPE_MIX,
   TASK_TYPES,
   type Task,
-  type TaskType,
 } from '@sona/core';
-import type { Outcome } from '../learner';
 import { largestRemainder } from '../stats/split';
 import { bisectIncreasing, sigmoid, simpsonRule } from './calibrate';
 import { SIMULATED_WORLD_PARAMETERS, type SimulatedWorldParameters } from './parameters';
@@ -21,8 +20,15 @@ import type { ModelProfile } from './profiles';
 export const STRATA = TASK_TYPES.length * BUCKETS.length;
 
 /** The stratum index of a (type, bucket) pair: type-major. */
-export function stratumIndex(type: TaskType, bucket: Bucket): number {
+export function stratumIndex(type: KnownTaskType, bucket: Bucket): number {
   return TASK_TYPES.indexOf(type) * BUCKETS.length + BUCKETS.indexOf(bucket);
+}
+
+/** A task of the simulated world: every one has a well-known type, a difficulty and a bucket. */
+export interface SimulatedTask extends Task {
+  readonly type: KnownTaskType;
+  readonly difficulty: number;
+  readonly bucket: Bucket;
 }
 
 export interface SimulatedWorldOptions {
@@ -47,7 +53,7 @@ export class SimulatedWorld {
   readonly dim: number;
   readonly poolSize: number;
   readonly taskIds: readonly string[];
-  readonly taskTypes: readonly TaskType[];
+  readonly taskTypes: readonly KnownTaskType[];
   readonly taskBuckets: readonly Bucket[];
   /** Stratum (type × bucket) of each task, see `stratumIndex`. */
   readonly strata: Int32Array;
@@ -143,7 +149,7 @@ export class SimulatedWorld {
     this.difficulties = new Float64Array(poolSize);
     this.embeddings = new Float32Array(poolSize * dim);
     const ids: string[] = [];
-    const types: TaskType[] = [];
+    const types: KnownTaskType[] = [];
     const buckets: Bucket[] = [];
     const width = String(poolSize - 1).length;
     for (let i = 0; i < poolSize; i++) {
@@ -165,9 +171,9 @@ export class SimulatedWorld {
    * Fresh `Task` objects for one learner: frozen, with their own copy of the embeddings, so
    * nothing a learner does to them reaches another learner or the world.
    */
-  materializeTasks(): Task[] {
+  materializeTasks(): SimulatedTask[] {
     const buffer = this.embeddings.slice();
-    const tasks: Task[] = [];
+    const tasks: SimulatedTask[] = [];
     for (let i = 0; i < this.poolSize; i++) {
       tasks.push(
         Object.freeze({
@@ -311,7 +317,7 @@ export class ModelWorld {
    * One attempt: a single uniform draw u decides success (u < p) and sets the quality (see
    * SIMULATED_WORLD_PARAMETERS).
    */
-  attempt(taskIndex: number, armIndex: number, rng: Rng): Outcome {
+  attempt(taskIndex: number, armIndex: number, rng: Rng): { success: boolean; quality: number } {
     const p = this.successProbability(taskIndex, armIndex);
     const u = rng.uniform();
     const floor = this.#floor;

@@ -39,15 +39,15 @@ abstract class CountingLearner implements Learner {
     this.#attempts++;
     if (outcome.success) this.#successes++;
     this.#confidence += confidence;
-    this.#difficulty += task.difficulty;
+    this.#difficulty += task.difficulty ?? 0;
     return {
       taskId: task.id,
       type: task.type,
-      difficulty: task.difficulty,
+      ...(task.difficulty === undefined ? {} : { difficulty: task.difficulty }),
       embedding: task.embedding,
       arm,
       success: outcome.success,
-      quality: outcome.quality,
+      quality: outcome.quality ?? (outcome.success ? 1 : 0),
       confidence,
       tdError: (outcome.success ? 1 : 0) - confidence,
       epoch: this.epoch + 1,
