@@ -9,9 +9,27 @@ export type {
 } from './learner';
 export type { ContractCheckOptions } from './learner-contract';
 export { checkLearnerContract } from './learner-contract';
+export { KNN_DEFAULTS, KnnLearner, knnLearner } from './learners/knn';
+export {
+  LINEAR_DEFAULTS,
+  LinTsLearner,
+  LinUcbLearner,
+  linTsLearner,
+  linUcbLearner,
+} from './learners/linear';
+export { sampleBeta, sampleGamma } from './learners/math/beta';
+export { RidgeModel } from './learners/math/ridge';
 export { UniformRandomLearner, uniformRandomLearner } from './learners/random';
 export type { LearnerName } from './learners/registry';
-export { LEARNER_NAMES, resolveLearnerFactory } from './learners/registry';
+export {
+  BASELINE_NAMES,
+  LEARNER_NAMES,
+  LEARNERS,
+  resolveCompare,
+  resolveLearnerFactory,
+} from './learners/registry';
+export { ThompsonLearner, thompsonLearner } from './learners/thompson';
+export { Ucb1Learner, ucb1Learner } from './learners/ucb1';
 export { canonicalHash, canonicalJson } from './output/canonical-json';
 export type { LoadedReplayResult, LoadedResult } from './output/files';
 export {
@@ -40,7 +58,12 @@ export type {
   AblationResult,
   BenchmarkContent,
   BenchmarkResult,
+  Calibration,
+  ComparedLearner,
+  ComparedModelResult,
   HistoryEntry,
+  LearnerComparison,
+  LearnerSummary,
   ModelResult,
   ProfileDescription,
   RunInfo,
@@ -137,6 +160,13 @@ export {
   quantileSorted,
   resampleMeans,
 } from './stats/bootstrap';
-export { brierScore, expectedBrierScore, expectedCalibrationError } from './stats/calibration';
+export type { ReliabilityBin } from './stats/calibration';
+export {
+  brierScore,
+  eceOfBins,
+  expectedBrierScore,
+  expectedCalibrationError,
+  reliabilityBins,
+} from './stats/calibration';
 export type { StratifiedSample } from './stats/split';
 export { largestRemainder, stratifiedFolds, stratifiedSample } from './stats/split';

@@ -22,7 +22,14 @@ function setUp(data: WorkerData | ReplayWorkerData): Runner {
     return (fold) => runReplayJob(context, fold as number, factory);
   }
   const context = createContext(data.spec);
-  return (job) => runJob(context, job as JobSpec, factory);
+  return (job) => {
+    const spec = job as JobSpec;
+    return runJob(
+      context,
+      spec,
+      spec.learner === undefined ? factory : resolveLearnerFactory(spec.learner),
+    );
+  };
 }
 
 const port = parentPort;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isVersion, SonaError, type Version } from '@sona/core';
-import { isLearnerName, LEARNER_NAMES } from '../learners/registry';
+import { isLearnerName, LEARNER_NAMES, resolveCompare } from '../learners/registry';
 import { isMode, MODES, type Mode } from '../protocol/modes';
 import { type FieldMapping, parseFieldSpecs } from '../replay/fields';
 import { PROFILE_SETS } from '../simulated/profiles';
@@ -21,7 +21,10 @@ Options:
   --env <simulated|replay>      where outcomes come from                  [simulated]
   --out <DIR>                   output folder                             [bench-results]
   --workers <N>                 worker threads (1..256)                   [cores]
-  --learner <${LEARNER_NAMES.join('|')}>        the SONA engine or the uniform-random baseline [sona]
+  --learner <NAME>              who learns: ${LEARNER_NAMES.join(', ')}   [sona]
+  --compare <NAME,...|all>      run these learners beside it in the same protocol (same
+                                tasks and attempt streams) and report it minus each, paired
+                                (simulated only)
   --json                        print the result JSON on stdout
   -h, --help                    this help
 
@@ -63,6 +66,8 @@ export interface CliOptions {
   readonly out: string;
   readonly workers: number | undefined;
   readonly learner: string;
+  /** Learners to compare with (resolved: `all` expanded). */
+  readonly compare: readonly string[];
   readonly json: boolean;
   /** Set exactly when `env` is `replay`. */
   readonly replay: ReplayCliOptions | null;
@@ -141,6 +146,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (!isLearnerName(learner)) {
     throw usageError(`--learner must be one of ${LEARNER_NAMES.join(', ')}, got '${learner}'`);
   }
+  let compare: string[] = [];
+  if (values.compare !== undefined) {
+    if (env === 'replay') throw usageError('--compare applies to the simulated environment only');
+    const names = values.compare.split(',').map((n) => n.trim());
+    try {
+      compare = resolveCompare(names, learner);
+    } catch (error) {
+      throw usageError(`--compare: ${(error as Error).message}`);
+    }
+  }
   if (values.out !== undefined && values.out.trim() === '')
     throw usageError('--out needs a folder');
   return {
@@ -157,6 +172,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
           ? undefined
           : naturalNumber(values.workers, '--workers', 1, 256),
       learner,
+      compare,
       json: values.json === true,
       replay,
     },
@@ -223,6 +239,7 @@ function parse(argv: readonly string[]) {
       out: { type: 'string' },
       workers: { type: 'string' },
       learner: { type: 'string' },
+      compare: { type: 'string' },
       json: { type: 'boolean' },
       data: { type: 'string' },
       field: { type: 'string', multiple: true },

@@ -59,6 +59,7 @@ describe('sona-bench command line', () => {
         out: 'x',
         workers: 3,
         learner: 'sona',
+        compare: [],
         json: true,
         replay: null,
       },
@@ -111,7 +112,13 @@ describe('sona-bench command line', () => {
     ],
     [['v3', '--data', 'x.jsonl'], /--data needs --env replay/],
     [['v3', '--field', 'task=t'], /--field needs --env replay/],
-    [['v3', '--learner', 'gpt'], /--learner must be one of sona, random/],
+    [
+      ['v3', '--learner', 'gpt'],
+      /--learner must be one of sona, random, thompson, ucb1, linucb, lints, knn/,
+    ],
+    [['v3', '--compare', 'gpt'], /--compare: cannot compare with unknown learner 'gpt'/],
+    [['v3', '--compare', 'sona'], /not compared with itself/],
+    [['v3', '--compare', 'knn,knn'], /listed twice/],
     [['v3', '--json=yes'], /json/],
     [['v3', '--out'], /--out/],
   ];

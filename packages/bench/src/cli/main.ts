@@ -3,7 +3,8 @@ import { isSonaError } from '@sona/core';
 import { resolveLearnerFactory } from '../learners/registry';
 import { sonaCheckpoint } from '../learners/sona';
 import { ensureWritableDirectory } from '../output/files';
-import { estimateText, learnerText, ratioText } from '../output/report-data';
+import { comparisonWord } from '../output/replay-report';
+import { estimateText, learnerText, pointsText, ratioText } from '../output/report-data';
 import { writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
 import { runTitle } from '../protocol/assemble';
 import { schedule } from '../protocol/modes';
@@ -58,7 +59,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   info.write(
     `${runTitle(options.version, options.mode, options.learner)}\n` +
       `seed ${options.seed} · profiles ${options.profiles} · ${epochs} epochs × ${tasksPerEpoch} tasks · ` +
-      `learner ${learnerText(options.learner)}\n`,
+      `learner ${learnerText(options.learner)}` +
+      (options.compare.length > 0 ? ` · compared with ${options.compare.join(', ')}` : '') +
+      '\n',
   );
   const progress = createProgress(io.stderr, io.stderr.isTTY === true);
   let result: BenchmarkResult;
@@ -69,6 +72,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       seed: options.seed,
       profiles: options.profiles,
       learner: options.learner,
+      compare: options.compare,
       ...(options.workers === undefined ? {} : { workers: options.workers }),
       ...(io.workerUrl === undefined ? {} : { workerUrl: io.workerUrl }),
       onProgress: (done, total) => progress.update(done, total),
@@ -138,6 +142,7 @@ export function summaryTable(result: BenchmarkResult): string {
     `SIMULATED results on ${result.config.holdoutTasks} held-out tasks (95% bootstrap CIs):`,
     ...lines,
   ];
+  if (result.compared.length > 0) out.push(...comparisonLines(result));
   if (result.config.ablations.length > 0) {
     out.push('ablations (full v3 minus component off, paired; verdict per model):');
     for (const a of result.config.ablations) {
@@ -147,4 +152,46 @@ export function summaryTable(result: BenchmarkResult): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The compared learners over all models, and the run's learner minus each, paired. */
+function comparisonLines(result: BenchmarkResult): string[] {
+  const own = result.learner === 'sona' ? `SONA ${result.version}` : result.learner;
+  const header = [
+    'learner',
+    'mean learned over models',
+    'captured',
+    'worst ECE',
+    `${own} minus it (paired)`,
+  ];
+  const rows = [
+    [
+      own,
+      estimateText(result.summary.learned),
+      result.summary.captured.toFixed(2),
+      result.summary.worstEce.toFixed(3),
+      '',
+    ],
+    ...result.compared.map((c, k) => {
+      const v = result.versus[k]!;
+      return [
+        c.learner,
+        estimateText(c.summary.learned),
+        c.summary.captured.toFixed(2),
+        c.summary.worstEce.toFixed(3),
+        `${pointsText(v.mean.difference)} ${comparisonWord(v.mean.verdict)}`,
+      ];
+    }),
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [
+    'compared in the same protocol (same tasks and attempt streams):',
+    ...[header, ...rows].map(
+      (r) =>
+        `  ${r
+          .map((c, i) => pad(c, widths[i]!))
+          .join('  ')
+          .trimEnd()}`,
+    ),
+  ];
 }

@@ -1,4 +1,4 @@
-import { type Arm, SonaError, type Task, type Trajectory } from '@sona/core';
+import type { Task, Trajectory } from '@sona/core';
 import type {
   Choice,
   ChooseOptions,
@@ -8,6 +8,7 @@ import type {
   LearnerFactoryArgs,
   Outcome,
 } from '../learner';
+import { armIndexOf, EpochTally, offeredIndices, trajectoryOf } from './common';
 
 /** FNV-1a of a string, mixed with a salt: a fixed pseudo-random arm per task, without RNG draws. */
 function hashString(s: string, salt: number): number {
@@ -16,27 +17,6 @@ function hashString(s: string, salt: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   return (h ^ (h >>> 13)) >>> 0;
-}
-
-/** Indices (ascending) of the offered arms, or of every arm when none are given. */
-function offeredIndices(arms: readonly Arm[], offered: readonly Arm[] | undefined): number[] {
-  if (offered === undefined) return arms.map((_, i) => i);
-  if (!Array.isArray(offered) || offered.length === 0) {
-    throw new SonaError('INVALID_ARGUMENT', 'options.arms must be a non-empty array of arms', {
-      path: 'options.arms',
-    });
-  }
-  const indices = new Set<number>();
-  for (const arm of offered) {
-    const index = arms.indexOf(arm);
-    if (index < 0) {
-      throw new SonaError('INVALID_ARGUMENT', `unknown arm ${String(arm)}`, {
-        path: 'options.arms',
-      });
-    }
-    indices.add(index);
-  }
-  return [...indices].sort((a, b) => a - b);
 }
 
 /**
@@ -51,11 +31,7 @@ export class UniformRandomLearner implements Learner {
   readonly #salt: number;
   readonly #successes: Float64Array;
   readonly #attempts: Float64Array;
-  #epoch = 0;
-  #epochAttempts = 0;
-  #epochSuccesses = 0;
-  #epochConfidence = 0;
-  #epochDifficulty = 0;
+  readonly #tally = new EpochTally();
 
   constructor(args: LearnerFactoryArgs) {
     this.#args = args;
@@ -81,26 +57,12 @@ export class UniformRandomLearner implements Learner {
   }
 
   record(task: Task, arm: string, outcome: Outcome): Trajectory {
-    const a = this.#args.arms.indexOf(arm);
+    const a = armIndexOf(this.#args.arms, arm);
     const confidence = (this.#successes[a]! + 1) / (this.#attempts[a]! + 2);
     this.#attempts[a]! += 1;
     if (outcome.success) this.#successes[a]! += 1;
-    this.#epochAttempts++;
-    if (outcome.success) this.#epochSuccesses++;
-    this.#epochConfidence += confidence;
-    this.#epochDifficulty += task.difficulty ?? 0;
-    return {
-      taskId: task.id,
-      type: task.type,
-      ...(task.difficulty === undefined ? {} : { difficulty: task.difficulty }),
-      embedding: task.embedding,
-      arm,
-      success: outcome.success,
-      quality: outcome.quality ?? (outcome.success ? 1 : 0),
-      confidence,
-      tdError: (outcome.success ? 1 : 0) - confidence,
-      epoch: this.#epoch + 1,
-    };
+    this.#tally.add(outcome, confidence);
+    return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
   }
 
   pickTask(candidates: readonly Task[]): Task {
@@ -108,23 +70,7 @@ export class UniformRandomLearner implements Learner {
   }
 
   endEpoch(): EpochSummary {
-    this.#epoch++;
-    const n = Math.max(1, this.#epochAttempts);
-    const summary: EpochSummary = {
-      epoch: this.#epoch,
-      attempts: this.#epochAttempts,
-      successRate: this.#epochSuccesses / n,
-      meanConfidence: this.#epochConfidence / n,
-      patterns: 0,
-      learningRate: 0,
-      temperature: 0,
-      difficulty: this.#epochDifficulty / n,
-    };
-    this.#epochAttempts = 0;
-    this.#epochSuccesses = 0;
-    this.#epochConfidence = 0;
-    this.#epochDifficulty = 0;
-    return summary;
+    return this.#tally.end();
   }
 
   stats(): Record<string, unknown> {
@@ -134,13 +80,13 @@ export class UniformRandomLearner implements Learner {
       attempts += this.#attempts[a]!;
       successes += this.#successes[a]!;
     }
-    return { learner: 'uniform-random', epochs: this.#epoch, attempts, successes };
+    return { learner: 'uniform-random', epochs: this.#tally.epoch, attempts, successes };
   }
 
   state(): unknown {
     return {
       kind: 'uniform-random',
-      epoch: this.#epoch,
+      epoch: this.#tally.epoch,
       salt: this.#salt,
       attempts: Array.from(this.#attempts),
       successes: Array.from(this.#successes),

@@ -199,10 +199,7 @@ export function resultShapeProblem(r: Record<string, unknown>): string | undefin
     ] as const) {
       if (!isEstimate(m[key])) return `${where}.${key} is not a rate with an interval`;
     }
-    const c = m.confidence;
-    if (!isObject(c) || !isNumber(c.mean) || !isNumber(c.ece) || !isNumber(c.brier)) {
-      return `${where}.confidence is incomplete`;
-    }
+    if (calibrationProblem(m.confidence)) return `${where}.confidence is incomplete`;
     const cv = m.crossValidation;
     if (
       !isObject(cv) ||
@@ -235,7 +232,70 @@ export function resultShapeProblem(r: Record<string, unknown>): string | undefin
       return `${where}.holdoutLearned does not match holdout.taskIds`;
     }
   }
+  if (summaryProblem(r.summary)) return 'summary is missing (a result of an older @sona/bench?)';
+  if (
+    !Array.isArray(r.compared) ||
+    !Array.isArray(r.versus) ||
+    r.compared.length !== r.versus.length
+  ) {
+    return 'compared or versus is missing';
+  }
+  for (const [k, c] of r.compared.entries()) {
+    const v = r.versus[k];
+    if (
+      !isObject(c) ||
+      typeof c.learner !== 'string' ||
+      summaryProblem(c.summary) ||
+      !Array.isArray(c.models) ||
+      c.models.length !== r.models.length ||
+      !c.models.every(
+        (m) => isObject(m) && isEstimate(m.learned) && !calibrationProblem(m.confidence),
+      )
+    ) {
+      return `compared[${k}] is incomplete`;
+    }
+    if (
+      !isObject(v) ||
+      v.against !== c.learner ||
+      !isObject(v.mean) ||
+      !isEstimate(v.mean.difference) ||
+      !Array.isArray(v.models) ||
+      v.models.length !== r.models.length ||
+      !v.models.every((m) => isObject(m) && isEstimate(m.difference))
+    ) {
+      return `versus[${k}] is incomplete`;
+    }
+  }
   return undefined;
+}
+
+function calibrationProblem(c: unknown): boolean {
+  return (
+    !isObject(c) ||
+    !isNumber(c.mean) ||
+    !isNumber(c.ece) ||
+    !isNumber(c.brier) ||
+    !Array.isArray(c.bins) ||
+    !c.bins.every(
+      (b) =>
+        isObject(b) &&
+        isNumber(b.lower) &&
+        isNumber(b.upper) &&
+        isNumber(b.count) &&
+        (b.count === 0 || (isNumber(b.meanConfidence) && isNumber(b.meanOutcome))),
+    )
+  );
+}
+
+function summaryProblem(s: unknown): boolean {
+  return (
+    !isObject(s) ||
+    !isEstimate(s.learned) ||
+    !isNumber(s.captured) ||
+    !isNumber(s.worstEce) ||
+    !isNumber(s.meanBrier) ||
+    calibrationProblem(s.calibration)
+  );
 }
 
 const isCi = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && v.every(isNumber);

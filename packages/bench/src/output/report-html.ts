@@ -1,4 +1,11 @@
 import type { BenchmarkResult, ModelResult } from '../protocol/result';
+import {
+  learnersTable,
+  reliabilityDiagrams,
+  versusSentences,
+  versusTable,
+  viewHtml,
+} from './comparison-view';
 import type { LoadedResult } from './files';
 import { tableHtml } from './html-table';
 import { REPLAY_STYLE, replayHtml } from './replay-report';
@@ -364,6 +371,19 @@ function runSection(entry: LoadedResult): string {
     `<h2>${e(runHeading(r.title))}</h2>`,
     `<p class="meta">Learner: ${e(learnerText(r.learner))} · version ${r.version} · mode ${r.mode} · seed ${r.seed} · profiles <code>${e(c.profiles)}</code> · ${c.epochs} epochs × ${c.tasksPerEpoch} training tasks · pool of ${c.poolSize} tasks, ${c.holdoutTasks} held out · ${c.folds}-fold cross-validation · ${c.bootstrapResamples} bootstrap resamples<br>file <code>${e(entry.file)}</code> · resultHash <code>${e(r.resultHash)}</code>${entry.hashOk ? '' : ' <b class="hurts">does not match the content</b>'}</p>`,
     leaderboards(r),
+    ...(r.compared.length > 0
+      ? [
+          '<h3>Compared with standard baselines (same protocol, tasks and attempt streams; paired)</h3>',
+          viewHtml(learnersTable(r)),
+          viewHtml(versusTable(r)),
+          `<ul class="note">${versusSentences(r)
+            .map((t) => `<li>${e(t)}</li>`)
+            .join('')}</ul>`,
+          '<p class="note">Each baseline ran in this run on the same tasks, splits and attempt streams, so every difference is paired over the held-out tasks (2000 bootstrap resamples). The mean over models averages each task’s rate over the models first. Green: the run’s learner is better (CI above 0); amber: no evidence either way; red: worse. Baselines use textbook defaults, never tuned on results.</p>',
+        ]
+      : []),
+    '<h3>Calibration: reliability diagrams (pooled over models)</h3>',
+    reliabilityDiagrams(r),
     '<h3>Learning curves (validation tasks, every non-held-out task once)</h3>',
     learningCurves(r),
     '<h3>Rate against model size (held-out tasks)</h3>',

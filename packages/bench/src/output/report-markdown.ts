@@ -1,4 +1,11 @@
 import type { BenchmarkResult, ModelResult } from '../protocol/result';
+import {
+  learnersTable,
+  reliabilityTable,
+  versusSentences,
+  versusTable,
+  viewMarkdown,
+} from './comparison-view';
 import type { LoadedResult } from './files';
 import { markdownTable as table } from './markdown-table';
 import { REPLAY_MARKDOWN_TITLE, replayMarkdown } from './replay-report';
@@ -92,6 +99,17 @@ function runSection(entry: LoadedResult): string {
       'exact success probabilities.',
   );
   out.push('');
+  if (r.compared.length > 0) out.push(comparedSection(r));
+  out.push('### Calibration (reliability bins, pooled over models)');
+  out.push('');
+  out.push(viewMarkdown(reliabilityTable(r)));
+  out.push('');
+  out.push(
+    'Each (fold learner, held-out task) pair of every model falls in the bin of its confidence; ' +
+      'a bin shows how many fell there, their mean predicted success and the mean exact success ' +
+      'probability of the chosen arms. A calibrated learner has predicted ≈ observed in every bin.',
+  );
+  out.push('');
   out.push('### Leaderboard by efficiency (learned rate per billion parameters)');
   out.push('');
   out.push(
@@ -144,6 +162,28 @@ function runSection(entry: LoadedResult): string {
         p.kappa.toFixed(4),
       ]),
     ),
+  );
+  out.push('');
+  return out.join('\n');
+}
+
+function comparedSection(r: BenchmarkResult): string {
+  const out: string[] = [];
+  out.push(
+    '### Compared with standard baselines (same protocol, tasks and attempt streams; paired)',
+  );
+  out.push('');
+  out.push(viewMarkdown(learnersTable(r)));
+  out.push('');
+  out.push(viewMarkdown(versusTable(r)));
+  out.push('');
+  for (const sentence of versusSentences(r)) out.push(`- ${sentence}`);
+  out.push('');
+  out.push(
+    'Each baseline ran in this run on the same tasks, splits and attempt streams, so every ' +
+      'difference is paired over the held-out tasks (2000 bootstrap resamples). The mean over ' +
+      'models averages each task’s rate over the models first. Baselines use textbook defaults, ' +
+      'never tuned on results (see the @sona/bench README).',
   );
   out.push('');
   return out.join('\n');

@@ -21,6 +21,8 @@ describe('result files and reports', () => {
         profiles: 'reference-small',
         learner: 'random',
         workers: 0,
+        // v3: the ablations a learner that ignores overrides would skip, and one compared learner.
+        ...(version === 'v3' ? { ablations: true, compare: ['thompson'] } : {}),
       });
       writeBenchmarkOutputs(dir, result);
     }
@@ -32,7 +34,7 @@ describe('result files and reports', () => {
     writeReports(dir);
     markdown = readFileSync(join(dir, 'report.md'), 'utf8');
     html = readFileSync(join(dir, 'report.html'), 'utf8');
-  });
+  }, 120_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -85,6 +87,17 @@ describe('result files and reports', () => {
     expect(markdown).not.toMatch(/NaN|undefined|Infinity/);
   });
 
+  it('report.md compares with the baselines run beside the learner, paired, and lists calibration bins', () => {
+    expect(markdown).toContain('### Compared with standard baselines');
+    expect(markdown).toContain('| random − thompson |');
+    expect(markdown).toMatch(/\| \*\*mean over models\*\* \|/);
+    expect(markdown).toMatch(
+      /(random is worse than thompson|no evidence that random beats thompson|random beats thompson): [-+]?\d/,
+    );
+    expect((markdown.match(/### Calibration \(reliability bins/g) ?? []).length).toBe(2);
+    expect(markdown).toContain('ECE · Brier');
+  });
+
   it('report.html is one self-contained page that says SIMULATED in its title and banner', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<title>SIMULATED benchmark report');
@@ -100,6 +113,13 @@ describe('result files and reports', () => {
     expect(labels.filter((l) => l === 'Rate against model size')).toHaveLength(2);
     expect(labels.filter((l) => l!.startsWith('Ablations'))).toHaveLength(1);
     expect(labels.filter((l) => l === 'Learned rate by version')).toHaveLength(1);
+    // One reliability diagram per learner of each run: random (v1); random and thompson (v3).
+    expect(labels.filter((l) => l!.startsWith('Reliability diagram of'))).toEqual([
+      'Reliability diagram of random',
+      'Reliability diagram of random',
+      'Reliability diagram of thompson',
+    ]);
+    expect(html).toContain('Compared with standard baselines');
     expect((html.match(/<svg/g) ?? []).length).toBe((html.match(/<\/svg>/g) ?? []).length);
     // Curves carry a CI band (a filled polygon) per model.
     expect((html.match(/<polygon/g) ?? []).length).toBe(12);

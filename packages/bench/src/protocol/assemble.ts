@@ -1,16 +1,29 @@
 import { type Rng, SonaError } from '@sona/core';
+import { learnerDescription } from '../learners/registry';
 import { SIMULATED_WORLD_PARAMETERS } from '../simulated/parameters';
 import type { ModelWorld } from '../simulated/world';
-import { type Estimate, mean, percentileInterval, resampleMeans } from '../stats/bootstrap';
-import { expectedBrierScore, expectedCalibrationError } from '../stats/calibration';
+import {
+  bootstrapMean,
+  capturedShare,
+  type Estimate,
+  mean,
+  pairedBootstrap,
+  percentileInterval,
+  resampleMeans,
+} from '../stats/bootstrap';
+import { eceOfBins, expectedBrierScore, reliabilityBins } from '../stats/calibration';
 import { ABLATIONS } from './ablations';
-import { type BenchmarkContext, type JobSpec, jobKey, planJobs } from './context';
+import { ablationsOf, type BenchmarkContext, type JobSpec, jobKey, planJobs } from './context';
 import type { JobResult } from './job';
 import { PROTOCOL } from './modes';
 import {
   type AblationResult,
   type BenchmarkContent,
+  type Calibration,
+  type ComparedLearner,
   type HistoryEntry,
+  type LearnerComparison,
+  type LearnerSummary,
   type ModelResult,
   verdictOf,
 } from './result';
@@ -41,10 +54,69 @@ export function assembleResult(
   };
   for (const job of planJobs(spec)) get(job);
   const bootstrapRoot = context.root.fork('bootstrap');
-  const ablations = spec.version === 'v3' ? ABLATIONS : [];
+  const ablationKeys = ablationsOf(spec);
+  const ablations = ABLATIONS.filter((a) => ablationKeys.includes(a.key));
   const models = context.models.map((model, m) =>
     modelResult(context, model, m, get, bootstrapRoot.fork(model.profile.name)),
   );
+  const compare = spec.compare ?? [];
+  const own = context.models.map((_, m) => heldOutColumns(context, m, get));
+  const summaryRng = context.root.fork('bootstrap-summary');
+  const summary = summaryOf(learner, own, models, summaryRng.fork(learner));
+  const compareRng = context.root.fork('bootstrap-compare');
+  const comparedColumns = compare.map((name) =>
+    context.models.map((_, m) => heldOutColumns(context, m, get, name)),
+  );
+  const compared: ComparedLearner[] = compare.map((name, k) => {
+    const columns = comparedColumns[k]!;
+    const rng = compareRng.fork(name);
+    const results = context.models.map((model, m) => {
+      const opts = (label: string) => ({
+        resamples: PROTOCOL.bootstrapResamples,
+        rng: rng.fork(model.profile.name).fork(label),
+        level: PROTOCOL.level,
+      });
+      const base = Float64Array.from(context.holdout, (i) => model.randomArmRate(i));
+      const oracle = Float64Array.from(context.holdout, (i) => model.oracle(i).rate);
+      const c = columns[m]!;
+      return {
+        name: model.profile.name,
+        learned: bootstrapMean(c.learned, opts('learned')),
+        captured: capturedShare(c.learned, base, oracle, opts('captured')),
+        confidence: calibrationOf(c.confidence, c.probability),
+        holdoutLearned: Array.from(c.learned),
+      };
+    });
+    return {
+      learner: name,
+      description: learnerDescription(name),
+      models: results,
+      summary: summaryOf(name, columns, results, summaryRng.fork(name)),
+    };
+  });
+  const versusRng = context.root.fork('bootstrap-versus');
+  const versus: LearnerComparison[] = compared.map((other, k) => {
+    const rng = versusRng.fork(other.learner);
+    const opts = (label: string) => ({
+      resamples: PROTOCOL.bootstrapResamples,
+      rng: rng.fork(label),
+      level: PROTOCOL.level,
+    });
+    const theirs = comparedColumns[k]!.map((c) => c.learned);
+    const difference = pairedBootstrap(
+      meanOverModels(own.map((c) => c.learned)),
+      meanOverModels(theirs),
+      opts('mean over models'),
+    );
+    return {
+      against: other.learner,
+      models: context.models.map((model, m) => {
+        const d = pairedBootstrap(own[m]!.learned, theirs[m]!, opts(`model:${model.profile.name}`));
+        return { name: model.profile.name, difference: d, verdict: verdictOf(d) };
+      }),
+      mean: { difference, verdict: verdictOf(difference) },
+    };
+  });
   return {
     format: 'sona-benchmark/1',
     title: runTitle(spec.version, spec.mode, learner),
@@ -67,6 +139,7 @@ export function assembleResult(
       calibrationBins: PROTOCOL.calibrationBins,
       profiles: context.profileSet.name,
       arms: [...world.arms],
+      compare: [...compare],
       ablations: ablations.map((a) => ({ key: a.key, component: a.component })),
     },
     environment: {
@@ -87,6 +160,77 @@ export function assembleResult(
     },
     holdout: { taskIds: Array.from(context.holdout, (i) => world.taskIds[i]!) },
     models,
+    summary,
+    compared,
+    versus,
+  };
+}
+
+/** A learner's held-out columns on one model: success averaged over folds, and the pairs. */
+interface HeldOutColumns {
+  /** Per held-out task, the fold learners' expected success averaged. */
+  readonly learned: Float64Array;
+  /** Every (fold learner, held-out task) pair: confidence and exact success probability. */
+  readonly confidence: Float64Array;
+  readonly probability: Float64Array;
+}
+
+function heldOutColumns(
+  context: BenchmarkContext,
+  m: number,
+  get: (job: JobSpec) => JobResult,
+  learner?: string,
+): HeldOutColumns {
+  const folds = context.folds.map((_, f) =>
+    get({
+      modelIndex: m,
+      fold: f,
+      variant: 'full',
+      ...(learner === undefined ? {} : { learner }),
+    }),
+  );
+  return {
+    learned: averageOverFolds(folds.map((r) => r.holdout.success)),
+    confidence: concat(folds.map((r) => r.holdout.confidence)),
+    probability: concat(folds.map((r) => r.holdout.success)),
+  };
+}
+
+function calibrationOf(confidence: Float64Array, probability: Float64Array): Calibration {
+  const bins = reliabilityBins(confidence, probability, PROTOCOL.calibrationBins);
+  return {
+    mean: mean(confidence),
+    ece: eceOfBins(bins),
+    brier: expectedBrierScore(confidence, probability),
+    bins,
+  };
+}
+
+/** Per item, the mean over the columns (summed in column order). */
+function meanOverModels(columns: readonly Float64Array[]): Float64Array {
+  return averageOverFolds(columns);
+}
+
+function summaryOf(
+  learner: string,
+  columns: readonly HeldOutColumns[],
+  models: readonly { readonly captured: Estimate; readonly confidence: Calibration }[],
+  rng: Rng,
+): LearnerSummary {
+  return {
+    learner,
+    learned: bootstrapMean(meanOverModels(columns.map((c) => c.learned)), {
+      resamples: PROTOCOL.bootstrapResamples,
+      rng: rng.fork('learned'),
+      level: PROTOCOL.level,
+    }),
+    captured: mean(models.map((m) => m.captured.rate)),
+    worstEce: Math.max(...models.map((m) => m.confidence.ece)),
+    meanBrier: mean(models.map((m) => m.confidence.brier)),
+    calibration: calibrationOf(
+      concat(columns.map((c) => c.confidence)),
+      concat(columns.map((c) => c.probability)),
+    ),
   };
 }
 
@@ -138,7 +282,7 @@ function modelResult(
   if (!(gap > 0)) {
     throw new SonaError('INVALID_STATE', `${model.profile.name}: oracle does not beat base`);
   }
-  const ablationKeys = context.spec.version === 'v3' ? ABLATIONS : [];
+  const ablationKeys = ABLATIONS.filter((a) => ablationsOf(context.spec).includes(a.key));
   const ablated = ablationKeys.map((ablation) =>
     averageOverFolds(
       context.folds.map(
@@ -228,11 +372,7 @@ function modelResult(
       rate: (mean(learned) - mean(base)) / gap,
       ci: percentileInterval(capturedDistribution, PROTOCOL.level),
     },
-    confidence: {
-      mean: mean(confidence),
-      ece: expectedCalibrationError(confidence, probability, PROTOCOL.calibrationBins),
-      brier: expectedBrierScore(confidence, probability),
-    },
+    confidence: calibrationOf(confidence, probability),
     efficiencyPerB: {
       rate: learnedEstimate.rate / paramsB,
       ci: [learnedEstimate.ci[0] / paramsB, learnedEstimate.ci[1] / paramsB],

@@ -12,6 +12,13 @@ export interface BenchmarkSpec {
   readonly seed: number;
   /** A profile set by name (`reference-small`, `swe-verified`) or a set of your own. */
   readonly profiles: string | ProfileSet;
+  /** Run the v3 ablations (default true; learners that ignore overrides switch them off). */
+  readonly ablations?: boolean;
+  /**
+   * Learners (registry names) run beside the main one in the same protocol: the same tasks,
+   * splits and attempt streams, full runs only.
+   */
+  readonly compare?: readonly string[];
 }
 
 /** Indices into the pool. */
@@ -23,11 +30,16 @@ export interface FoldSplit {
 
 export type Variant = 'full' | AblationKey;
 
-/** One unit of work: a fresh learner for one model and fold, full or with a component off. */
+/**
+ * One unit of work: a fresh learner for one model and fold, full or with a component off; a
+ * compared learner (`learner`, by registry name) always runs full.
+ */
 export interface JobSpec {
   readonly modelIndex: number;
   readonly fold: number;
   readonly variant: Variant;
+  /** A compared learner; absent for the run's own learner. */
+  readonly learner?: string;
 }
 
 /**
@@ -51,6 +63,17 @@ export function validateSpec(spec: BenchmarkSpec): void {
   }
   schedule(spec.version, spec.mode);
   profileSet(spec.profiles);
+  const compare = spec.compare ?? [];
+  if (!Array.isArray(compare) || new Set(compare).size !== compare.length) {
+    throw new SonaError('INVALID_ARGUMENT', 'compare must list each learner at most once', {
+      path: 'compare',
+    });
+  }
+}
+
+/** The ablations a run makes: v3 only, and only when the spec does not switch them off. */
+export function ablationsOf(spec: BenchmarkSpec): readonly AblationKey[] {
+  return spec.version === 'v3' && spec.ablations !== false ? ABLATION_KEYS : [];
 }
 
 export function createContext(spec: BenchmarkSpec): BenchmarkContext {
@@ -97,21 +120,27 @@ export function createContext(spec: BenchmarkSpec): BenchmarkContext {
 
 /**
  * Every job of a run in the fixed order results are merged in: per model, the full learner's
- * folds, then (v3) each ablation's folds.
+ * folds, then (v3) each ablation's folds, then each compared learner's folds.
  */
 export function planJobs(spec: BenchmarkSpec): JobSpec[] {
   validateSpec(spec);
-  const variants: Variant[] = ['full', ...(spec.version === 'v3' ? ABLATION_KEYS : [])];
+  const variants: Variant[] = ['full', ...ablationsOf(spec)];
   const models = profileSet(spec.profiles).models.length;
   const jobs: JobSpec[] = [];
   for (let m = 0; m < models; m++) {
     for (const variant of variants) {
       for (let f = 0; f < PROTOCOL.folds; f++) jobs.push({ modelIndex: m, fold: f, variant });
     }
+    for (const learner of spec.compare ?? []) {
+      for (let f = 0; f < PROTOCOL.folds; f++) {
+        jobs.push({ modelIndex: m, fold: f, variant: 'full', learner });
+      }
+    }
   }
   return jobs;
 }
 
 export function jobKey(job: JobSpec): string {
-  return `${job.modelIndex}/${job.variant}/${job.fold}`;
+  const who = job.learner === undefined ? job.variant : `vs:${job.learner}`;
+  return `${job.modelIndex}/${who}/${job.fold}`;
 }

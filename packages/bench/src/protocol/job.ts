@@ -36,7 +36,7 @@ export interface JobResult {
   readonly epochs: EpochRecord[];
   /** Full runs only: the learner's `stats()`, scalar fields only. */
   readonly stats: Readonly<Record<string, number | string | boolean>> | null;
-  /** Full run of fold 0 only: the learner's `state()` (checkpoint content). */
+  /** Full run of fold 0 of the run's own learner only: its `state()` (checkpoint content). */
   readonly state?: unknown;
 }
 
@@ -129,7 +129,9 @@ export function runJob(
     epochs,
     stats: isFull ? scalarFields(learner.stats()) : null,
   };
-  return isFull && job.fold === 0 ? { ...result, state: learner.state() } : result;
+  return isFull && job.fold === 0 && job.learner === undefined
+    ? { ...result, state: learner.state() }
+    : result;
 }
 
 function evaluate(

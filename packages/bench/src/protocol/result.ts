@@ -1,5 +1,6 @@
 import type { Version } from '@sona/core';
 import type { Estimate } from '../stats/bootstrap';
+import type { ReliabilityBin } from '../stats/calibration';
 import type { Mode } from './modes';
 
 export type Verdict = 'helps' | 'no-evidence' | 'hurts';
@@ -36,6 +37,69 @@ export interface HistoryEntry {
   readonly learner: Readonly<Record<string, number>> | null;
 }
 
+/**
+ * How well a learner's confidence (its predicted success probability) matches the exact success
+ * probability of its choice, over every (fold learner, held-out task) pair.
+ */
+export interface Calibration {
+  /** Mean confidence. */
+  readonly mean: number;
+  /** Expected calibration error over `bins`. */
+  readonly ece: number;
+  /** Expected Brier score, E[(c − Y)²] = (c − p)² + p(1 − p). */
+  readonly brier: number;
+  /** The reliability diagram: 10 equal-width confidence bins with counts and means. */
+  readonly bins: readonly ReliabilityBin[];
+}
+
+/** A learner's figures over all models of a run. */
+export interface LearnerSummary {
+  readonly learner: string;
+  /**
+   * Mean over models of the held-out learned rate; its CI is a bootstrap over the held-out tasks
+   * of each task's rate averaged over models (the models share the held-out tasks).
+   */
+  readonly learned: Estimate;
+  /** Mean over models of the captured share (learned − base) / (oracle − base). */
+  readonly captured: number;
+  /** The largest ECE of any model. */
+  readonly worstEce: number;
+  /** Mean over models of the Brier score. */
+  readonly meanBrier: number;
+  /** Confidence pooled over every model's (fold learner, held-out task) pairs. */
+  readonly calibration: Calibration;
+}
+
+/** A compared learner on one model: the same protocol, tasks and attempt streams. */
+export interface ComparedModelResult {
+  readonly name: string;
+  readonly learned: Estimate;
+  readonly captured: Estimate;
+  readonly confidence: Calibration;
+  /** Per held-out task: the learned policy's expected success (as `ModelResult.holdoutLearned`). */
+  readonly holdoutLearned: readonly number[];
+}
+
+/** A learner run beside the main one (`compare`). */
+export interface ComparedLearner {
+  readonly learner: string;
+  readonly description: string;
+  readonly models: readonly ComparedModelResult[];
+  readonly summary: LearnerSummary;
+}
+
+/** The run's learner minus a compared one, paired over the held-out tasks. */
+export interface LearnerComparison {
+  readonly against: string;
+  readonly models: readonly {
+    readonly name: string;
+    readonly difference: Estimate;
+    readonly verdict: Verdict;
+  }[];
+  /** The difference of the mean over models (each task's rate averaged over models first). */
+  readonly mean: { readonly difference: Estimate; readonly verdict: Verdict };
+}
+
 export interface ModelResult {
   readonly name: string;
   readonly paramsB: number;
@@ -51,13 +115,7 @@ export interface ModelResult {
   readonly gain: Estimate;
   /** (learned − base) / (oracle − base). */
   readonly captured: Estimate;
-  readonly confidence: {
-    readonly mean: number;
-    /** Expected calibration error, 10 equal-width bins, against exact success probabilities. */
-    readonly ece: number;
-    /** Expected Brier score, E[(c − Y)²] = (c − p)² + p(1 − p). */
-    readonly brier: number;
-  };
+  readonly confidence: Calibration;
   /** learned rate per billion parameters. */
   readonly efficiencyPerB: Estimate;
   /** Patterns held after the last epoch (mean over folds). */
@@ -109,6 +167,8 @@ export interface BenchmarkContent {
     readonly calibrationBins: number;
     readonly profiles: string;
     readonly arms: readonly string[];
+    /** The learners compared with (registry names, in the order given). */
+    readonly compare: readonly string[];
     readonly ablations: readonly { readonly key: string; readonly component: string }[];
   };
   readonly environment: {
@@ -121,6 +181,12 @@ export interface BenchmarkContent {
   };
   readonly holdout: { readonly taskIds: readonly string[] };
   readonly models: readonly ModelResult[];
+  /** The run's learner over all models. */
+  readonly summary: LearnerSummary;
+  /** Learners run beside it in the same protocol (empty unless `compare` was given). */
+  readonly compared: readonly ComparedLearner[];
+  /** The run's learner minus each compared learner, per model and for the mean over models. */
+  readonly versus: readonly LearnerComparison[];
 }
 
 /** Wall-clock facts: excluded from `resultHash`. */

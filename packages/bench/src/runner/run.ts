@@ -1,4 +1,10 @@
 import type { LearnerFactory } from '../learner';
+import {
+  isLearnerName,
+  LEARNERS,
+  resolveCompare,
+  resolveLearnerFactory,
+} from '../learners/registry';
 import { canonicalHash } from '../output/canonical-json';
 import { assembleResult } from '../protocol/assemble';
 import {
@@ -21,6 +27,16 @@ export interface RunBenchmarkOptions extends BenchmarkSpec {
   readonly learner: LearnerChoice;
   /** Worker threads; 0 runs every job in this thread. Default: one per available core. */
   readonly workers?: number;
+  /**
+   * Learners (registry names, or `all`) to run beside this one in the same protocol and compare
+   * with, paired over the held-out tasks. Default: none.
+   */
+  readonly compare?: readonly string[];
+  /**
+   * Run the v3 ablations. Default: for a named learner, whether it honours the ablation
+   * overrides (only `sona` does); for a factory, true.
+   */
+  readonly ablations?: boolean;
   /** Called after each finished job. */
   readonly onProgress?: (done: number, total: number, job: JobSpec) => void;
   /** The built worker entry (`dist/worker.js`); defaults to the one beside this module. */
@@ -50,11 +66,17 @@ export function resultHashOf(content: BenchmarkContent | BenchmarkResult): strin
  */
 export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkRun> {
   const started = Date.now();
+  const name = typeof options.learner === 'string' ? options.learner : options.learner.name;
+  const ablations =
+    options.ablations ??
+    (typeof options.learner === 'string' && isLearnerName(name) ? LEARNERS[name].ablations : true);
   const spec: BenchmarkSpec = {
     version: options.version,
     mode: options.mode,
     seed: options.seed,
     profiles: options.profiles,
+    ablations,
+    compare: resolveCompare(options.compare ?? [], name),
   };
   const jobs = planJobs(spec);
   const { learnerName, factory, workers } = resolveRunSetup(
@@ -106,7 +128,8 @@ function runInThread(
 ): Map<string, JobResult> {
   const results = new Map<string, JobResult>();
   for (const job of jobs) {
-    results.set(jobKey(job), runJob(context, job, factory));
+    const jobFactory = job.learner === undefined ? factory : resolveLearnerFactory(job.learner);
+    results.set(jobKey(job), runJob(context, job, jobFactory));
     onProgress?.(results.size, jobs.length, job);
   }
   return results;

@@ -1,7 +1,13 @@
 import { createRng, isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { brierScore, expectedBrierScore, expectedCalibrationError } from './calibration';
+import {
+  brierScore,
+  eceOfBins,
+  expectedBrierScore,
+  expectedCalibrationError,
+  reliabilityBins,
+} from './calibration';
 
 const probArb = fc.double({ min: 0, max: 1, noNaN: true });
 const pairsArb = fc.array(fc.tuple(probArb, probArb), { minLength: 1, maxLength: 80 });
@@ -113,5 +119,56 @@ describe('Brier scores', () => {
       }
     });
     expect(codes).toEqual(['DIM_MISMATCH', 'EMPTY_INPUT', 'OUT_OF_RANGE', 'OUT_OF_RANGE']);
+  });
+});
+
+describe('reliabilityBins', () => {
+  it('counts every prediction once, in the bin its confidence falls in, with the bin means', () => {
+    fc.assert(
+      fc.property(pairsArb, fc.integer({ min: 1, max: 20 }), (pairs, k) => {
+        const c = pairs.map(([x]) => x);
+        const y = pairs.map(([, x]) => x);
+        const bins = reliabilityBins(c, y, k);
+        expect(bins).toHaveLength(k);
+        expect(bins.reduce((s, b) => s + b.count, 0)).toBe(pairs.length);
+        for (const [i, bin] of bins.entries()) {
+          expect(bin.lower).toBeCloseTo(i / k, 15);
+          expect(bin.upper).toBeCloseTo((i + 1) / k, 15);
+          const inside = pairs.filter(([x]) => Math.min(k - 1, Math.floor(x * k)) === i);
+          expect(bin.count).toBe(inside.length);
+          if (inside.length === 0) {
+            expect(bin.meanConfidence).toBeNull();
+            expect(bin.meanOutcome).toBeNull();
+          } else {
+            const mc = inside.reduce((s, [x]) => s + x, 0) / inside.length;
+            const mo = inside.reduce((s, [, x]) => s + x, 0) / inside.length;
+            expect(bin.meanConfidence).toBeCloseTo(mc, 12);
+            expect(bin.meanOutcome).toBeCloseTo(mo, 12);
+            expect(bin.meanConfidence!).toBeGreaterThanOrEqual(bin.lower - 1e-12);
+            expect(bin.meanConfidence!).toBeLessThanOrEqual(bin.upper + 1e-12);
+          }
+        }
+      }),
+    );
+  });
+
+  it('gives the ECE as the count-weighted gap of its bins', () => {
+    fc.assert(
+      fc.property(pairsArb, (pairs) => {
+        const c = pairs.map(([x]) => x);
+        const y = pairs.map(([, x]) => x);
+        const bins = reliabilityBins(c, y);
+        const gap = bins.reduce(
+          (s, b) =>
+            s +
+            (b.count === 0
+              ? 0
+              : (b.count / pairs.length) * Math.abs(b.meanConfidence! - b.meanOutcome!)),
+          0,
+        );
+        expect(eceOfBins(bins)).toBeCloseTo(gap, 12);
+        expect(expectedCalibrationError(c, y)).toBe(eceOfBins(bins));
+      }),
+    );
   });
 });

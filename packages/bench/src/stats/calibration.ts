@@ -19,18 +19,29 @@ function checkPairs(confidence: ArrayLike<number>, outcome: ArrayLike<number>): 
   return n;
 }
 
+/** One equal-width confidence bin of a reliability diagram. */
+export interface ReliabilityBin {
+  /** The bin is [lower, upper) (the last one closed). */
+  readonly lower: number;
+  readonly upper: number;
+  /** Predictions that fell in the bin. */
+  readonly count: number;
+  /** Mean predicted probability of those predictions; null for an empty bin. */
+  readonly meanConfidence: number | null;
+  /** Mean outcome (or exact success probability) of those predictions; null for an empty bin. */
+  readonly meanOutcome: number | null;
+}
+
 /**
- * Expected calibration error with `bins` equal-width confidence bins (the last bin closed):
- * Σ_b (n_b / N) · |mean confidence_b − mean outcome_b|.
- *
- * Outcomes are 0/1, or success probabilities when the environment knows them: then the bin
- * accuracy is the exact expected accuracy and the ECE carries no outcome noise.
+ * The reliability diagram of predictions: `bins` equal-width confidence bins (the last one
+ * closed, so confidence 1 is in it), each with its count, mean confidence and mean outcome.
+ * Outcomes are 0/1, or success probabilities when the environment knows them exactly.
  */
-export function expectedCalibrationError(
+export function reliabilityBins(
   confidence: ArrayLike<number>,
   outcome: ArrayLike<number>,
   bins = 10,
-): number {
+): ReliabilityBin[] {
   const n = checkPairs(confidence, outcome);
   const count = new Float64Array(bins);
   const confSum = new Float64Array(bins);
@@ -42,12 +53,40 @@ export function expectedCalibrationError(
     confSum[b]! += c;
     outSum[b]! += outcome[i]!;
   }
+  return Array.from({ length: bins }, (_, b) => ({
+    lower: b / bins,
+    upper: (b + 1) / bins,
+    count: count[b]!,
+    meanConfidence: count[b]! > 0 ? confSum[b]! / count[b]! : null,
+    meanOutcome: count[b]! > 0 ? outSum[b]! / count[b]! : null,
+  }));
+}
+
+/** Σ_b (n_b / N) · |mean confidence_b − mean outcome_b| over the bins of a reliability diagram. */
+export function eceOfBins(bins: readonly ReliabilityBin[]): number {
+  let total = 0;
+  for (const bin of bins) total += bin.count;
   let ece = 0;
-  for (let b = 0; b < bins; b++) {
-    if (count[b]! > 0)
-      ece += (count[b]! / n) * Math.abs(confSum[b]! / count[b]! - outSum[b]! / count[b]!);
+  for (const bin of bins) {
+    if (bin.count > 0)
+      ece += (bin.count / total) * Math.abs(bin.meanConfidence! - bin.meanOutcome!);
   }
   return ece;
+}
+
+/**
+ * Expected calibration error with `bins` equal-width confidence bins (the last bin closed):
+ * Σ_b (n_b / N) · |mean confidence_b − mean outcome_b|, over `reliabilityBins`.
+ *
+ * Outcomes are 0/1, or success probabilities when the environment knows them: then the bin
+ * accuracy is the exact expected accuracy and the ECE carries no outcome noise.
+ */
+export function expectedCalibrationError(
+  confidence: ArrayLike<number>,
+  outcome: ArrayLike<number>,
+  bins = 10,
+): number {
+  return eceOfBins(reliabilityBins(confidence, outcome, bins));
 }
 
 /** Brier score against 0/1 outcomes: mean (confidence − outcome)². */
