@@ -13,7 +13,14 @@ export {
 } from './assert';
 export type { SonaErrorCode, SonaErrorOptions } from './errors';
 export { ERROR_CODES, isSonaError, SonaError } from './errors';
-export type { Choice, ChooseOptions, EpochSummary, Learner, Outcome } from './learner';
+export type {
+  CalibrationSample,
+  Choice,
+  ChooseOptions,
+  EpochSummary,
+  Learner,
+  Outcome,
+} from './learner';
 export type { RngState } from './rng';
 export { createRng, fmix32, Rng } from './rng';
 export { decodeFloat32, encodeFloat32 } from './tensor-encoding';

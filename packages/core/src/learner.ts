@@ -43,6 +43,13 @@ export interface EpochSummary {
   readonly [extra: string]: number;
 }
 
+/** An outcome of the learner's own greedy choice on a task it did not learn from. */
+export interface CalibrationSample {
+  readonly task: Task;
+  readonly arm: Arm;
+  readonly outcome: Outcome;
+}
+
 /**
  * The seam between whatever drives attempts (a benchmark, a service, an agent loop) and whatever
  * learns from them: the SONA engine, a baseline, a test double.
@@ -63,4 +70,10 @@ export interface Learner {
   stats(): Record<string, unknown>;
   /** Everything the learner holds, as plain data. */
   state(): unknown;
+  /**
+   * Optional: fits how the learner's confidence maps to observed success on held-out outcomes
+   * of its greedy choices (for example a validation split). It must change only the reported
+   * confidences and scores, never which arm is chosen.
+   */
+  calibrate?(samples: readonly CalibrationSample[]): void;
 }

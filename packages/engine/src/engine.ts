@@ -3,10 +3,12 @@ import { checkpointState, createCheckpoint } from '@sona/checkpoint';
 import {
   type Arm,
   assertAllFinite,
+  assertArray,
   assertFloat32Array,
   assertInRange,
   assertInteger,
   assertRng,
+  type CalibrationSample,
   type Choice,
   type ChooseOptions,
   isTaskType,
@@ -32,7 +34,7 @@ import {
 import { pickTask, usableSignals } from './curriculum';
 import { checkDdaState, type DdaState, ddaAfter, initialDda } from './dda';
 import { OutcomeModel } from './model';
-import { sigmoid } from './outcome-model';
+import { applyPlatt, fitPlatt, type PlattMap, sigmoid } from './outcome-model';
 import {
   initialLearningRate,
   type LearningRateState,
@@ -187,6 +189,7 @@ export class SonaEngine implements Learner {
   #adapter: AdapterStack;
   #patterns: PatternSet;
   #fittedPatterns: number | null = null;
+  #calibration: PlattMap | null = null;
   #model: OutcomeModel;
   #experience: ExperienceRecord[] = [];
   #replay: Replay;
@@ -308,19 +311,17 @@ export class SonaEngine implements Learner {
     const membership = this.#patterns.membership(adapted);
     const scores = new Float32Array(this.arms.length);
     const means = new Float64Array(this.arms.length);
-    const sds = new Float64Array(this.arms.length);
-    for (let a = 0; a < this.arms.length; a++) {
-      const p = this.#model.predict(a, task.type, membership, task.difficulty);
-      scores[a] = p.probability;
-      means[a] = p.mean;
-      sds[a] = Math.sqrt(p.variance);
+    const variances = new Float64Array(this.arms.length);
+    this.#model.predictAll(task.type, membership, task.difficulty, means, variances, scores);
+    if (this.#calibration !== null) {
+      for (let a = 0; a < scores.length; a++) scores[a] = this.#calibrated(scores[a]!);
     }
     const temperature = this.temperature;
     let best = -1;
     let bestValue = -Infinity;
     for (const a of allowed) {
       const value = explore
-        ? means[a]! + temperature * sds[a]! * this.#streams.explore.normal()
+        ? means[a]! + temperature * Math.sqrt(variances[a]!) * this.#streams.explore.normal()
         : means[a]!;
       if (value > bestValue) {
         bestValue = value;
@@ -375,12 +376,10 @@ export class SonaEngine implements Learner {
     const type = task.type;
     const difficulty = task.difficulty;
     const before = this.#adapter.forward(input, type).slice();
-    const confidence = this.#model.predict(
-      armIndex,
-      type,
-      this.#patterns.membership(before),
-      difficulty,
-    ).probability;
+    const confidence = this.#calibrated(
+      this.#model.predict(armIndex, type, this.#patterns.membership(before), difficulty)
+        .probability,
+    );
     const y = outcome.success ? 1 : 0;
     const trajectory: Trajectory = {
       taskId: task.id,
@@ -537,6 +536,48 @@ export class SonaEngine implements Learner {
     if (!any || firstNonFinite32(grad32) >= 0) return false;
     this.#adapter.backward(input, type, grad32);
     return true;
+  }
+
+  /**
+   * Fits the map from predicted to observed success (Platt scaling) on outcomes of this engine's
+   * greedy choices on tasks it did not learn from, e.g. a validation split; from then on the
+   * reported confidences and scores go through it. Which arm is chosen does not change (the map
+   * is increasing). The map stays until the next call; `calibrate([])` removes it.
+   */
+  calibrate(samples: readonly CalibrationSample[]): void {
+    const list = assertArray(samples, 'samples');
+    const pairs = list.map((sample, i) => {
+      const path = `samples[${i}]`;
+      if (sample === null || typeof sample !== 'object') {
+        throw new SonaError('INVALID_ARGUMENT', `${path} must be { task, arm, outcome }`, { path });
+      }
+      const { task, arm, outcome } = sample as CalibrationSample;
+      const input = this.#checkTask(task);
+      const a = this.#armIndex.get(arm);
+      if (a === undefined) {
+        throw new SonaError('INVALID_ARGUMENT', `${path}.arm is unknown: ${describe(arm)}`, {
+          path: `${path}.arm`,
+        });
+      }
+      if (outcome === null || typeof outcome !== 'object' || typeof outcome.success !== 'boolean') {
+        throw new SonaError('INVALID_ARGUMENT', `${path}.outcome must be { success: boolean }`, {
+          path: `${path}.outcome`,
+        });
+      }
+      const adapted = this.#adapter.forward(input, task.type);
+      const p = this.#model.predict(
+        a,
+        task.type,
+        this.#patterns.membership(adapted),
+        task.difficulty,
+      );
+      return { p: p.probability, y: (outcome.success ? 1 : 0) as 0 | 1 };
+    });
+    this.#calibration = pairs.length === 0 ? null : fitPlatt(pairs);
+  }
+
+  #calibrated(probability: number): number {
+    return this.#calibration === null ? probability : applyPlatt(this.#calibration, probability);
   }
 
   /** The next training task from `candidates`: curriculum and DDA where the version has them. */
@@ -871,6 +912,7 @@ export class SonaEngine implements Learner {
     engine.#adapter = adapter;
     engine.#patterns = patterns;
     engine.#fittedPatterns = fitted;
+    engine.#calibration = checkCalibration(s.calibration);
     engine.#experience = experience;
     engine.#replay = replayMemory;
     engine.#contrastive = contrastive;
@@ -942,6 +984,7 @@ export class SonaEngine implements Learner {
       ewc: this.#adapter.ewcState(),
       patterns: this.#patterns.state(),
       fittedPatterns: this.#fittedPatterns,
+      calibration: this.#calibration === null ? null : { ...this.#calibration },
       experience: this.#experience.map((r) => ({
         ...r,
         input: r.input.slice(),
@@ -967,6 +1010,20 @@ export class SonaEngine implements Learner {
       history: this.#history.map((h) => ({ ...h })),
     };
   }
+}
+
+function checkCalibration(value: unknown): PlattMap | null {
+  if (value === null) return null;
+  const v = value as PlattMap;
+  if (v === undefined || typeof v !== 'object') {
+    throw new SonaError('INVALID_STATE', 'calibration must be null or { a, b }', {
+      path: 'calibration',
+    });
+  }
+  return {
+    a: assertInRange(v.a, 'calibration.a', 1e-6, 100),
+    b: assertInRange(v.b, 'calibration.b', -100, 100),
+  };
 }
 
 function kindOfReplay(config: VersionConfig): ReplayState['kind'] {

@@ -14,8 +14,12 @@ import {
 export const MODEL_PRIORS = {
   /** Each arm's bias ~ N(0, 2.5²) (Gelman et al. 2008's weakly informative logistic scale). */
   biasSd: 2.5,
-  /** Shared difficulty slope β ~ N(0, 2.5²). */
-  slopeSd: 2.5,
+  /**
+   * Shared difficulty slope β ~ N(0, 10²): nearly flat, because a curriculum can show the model
+   * only a narrow band of difficulties and a tighter prior then pulls β toward 0; its posterior
+   * variance enters every prediction away from the band's centre.
+   */
+  slopeSd: 10,
   /** Starting sd of a task type's and a pattern's effect on an arm. */
   effectSd: 1,
   /** Most rounds of the refit's coordinate ascent (it stops earlier once nothing moves). */
@@ -31,6 +35,14 @@ export interface ModelObservation {
   readonly type: string;
   readonly membership: Pick<Membership, 'ids' | 'weights'>;
   readonly difficulty: number | undefined;
+  readonly y: 0 | 1;
+}
+
+/** An observation with its features built once for a refit (difficulty centred, 0 if none). */
+interface PreparedObservation {
+  readonly arm: number;
+  readonly features: SparseFeatures;
+  readonly difficulty: number;
   readonly y: 0 | 1;
 }
 
@@ -62,6 +74,7 @@ export class OutcomeModel {
   #slope = 0;
   /** Difficulties are centred on the mean of the observations that have one (0.5 before any). */
   #centre = 0.5;
+  #slopeVariance = 0;
   #typeSd: number = MODEL_PRIORS.effectSd;
   #patternSd: number = MODEL_PRIORS.effectSd;
 
@@ -104,8 +117,31 @@ export class OutcomeModel {
   ): Prediction {
     const features = this.#featuresOf(type, membership);
     const { mean, variance } = this.#arms[arm]!.predict(features, this.#offset(difficulty));
-    const total = variance + this.#unseenVariance(type, membership);
+    const away = difficulty === undefined ? 0 : difficulty - this.#centre;
+    const total =
+      variance + this.#unseenVariance(type, membership) + away * away * this.#slopeVariance;
     return { mean, variance: total, probability: predictiveProbability(mean, total) };
+  }
+
+  /** `predict` for every arm at once (the features are built once), into the given arrays. */
+  predictAll(
+    type: string,
+    membership: Pick<Membership, 'ids' | 'weights'>,
+    difficulty: number | undefined,
+    means: Float64Array,
+    variances: Float64Array,
+    probabilities: Float32Array,
+  ): void {
+    const features = this.#featuresOf(type, membership);
+    const offset = this.#offset(difficulty);
+    const away = difficulty === undefined ? 0 : difficulty - this.#centre;
+    const extra = this.#unseenVariance(type, membership) + away * away * this.#slopeVariance;
+    for (let a = 0; a < this.arms; a++) {
+      const { mean, variance } = this.#arms[a]!.predict(features, offset);
+      means[a] = mean;
+      variances[a] = variance + extra;
+      probabilities[a] = predictiveProbability(mean, variance + extra);
+    }
   }
 
   /** The posterior mean effect of pattern `id` on `arm` (0 for a pattern it has no feature for). */
@@ -132,6 +168,7 @@ export class OutcomeModel {
    */
   refit(observations: readonly ModelObservation[], patterns: number): void {
     this.#slope = 0;
+    this.#slopeVariance = 0;
     const difficulties = observations.filter((o) => o.difficulty !== undefined);
     this.#centre =
       difficulties.length === 0
@@ -151,48 +188,50 @@ export class OutcomeModel {
     // Block coordinate ascent: the arms given β and the sds, β given the arms, the sds by EM.
     // Centring the difficulty keeps β nearly uncorrelated with the arms' biases, so a few rounds
     // reach the joint optimum.
+    const prepared = observations.map((o) => ({
+      arm: o.arm,
+      features: this.#featuresOf(o.type, o.membership),
+      difficulty: o.difficulty === undefined ? 0 : o.difficulty - this.#centre,
+      y: o.y,
+    }));
     const withDifficulty = difficulties.length > 0;
     for (let round = 0; round < MODEL_PRIORS.rounds; round++) {
-      this.#fitArms(observations);
+      this.#fitArms(prepared);
       const before = [this.#slope, this.#typeSd, this.#patternSd];
-      if (withDifficulty) this.#fitSlope(observations);
+      if (withDifficulty) this.#fitSlope(prepared);
       this.#estimateSds();
       const after = [this.#slope, this.#typeSd, this.#patternSd];
       if (before.every((v, i) => Math.abs(v - after[i]!) <= 1e-6)) break;
     }
-    this.#fitArms(observations);
+    this.#fitArms(prepared);
   }
 
-  #fitArms(observations: readonly ModelObservation[]): void {
+  /** Each arm's Laplace posterior under the current priors and slope, warm-started at its mean. */
+  #fitArms(prepared: readonly PreparedObservation[]): void {
     const byArm: Observation[][] = Array.from({ length: this.arms }, () => []);
-    for (const o of observations) {
-      byArm[o.arm]!.push({
-        features: this.#featuresOf(o.type, o.membership),
-        offset: this.#offset(o.difficulty),
-        y: o.y,
-      });
+    for (const o of prepared) {
+      byArm[o.arm]!.push({ features: o.features, offset: -this.#slope * o.difficulty, y: o.y });
     }
     const variances = this.#priorVariances();
-    this.#arms = byArm.map((list) => {
-      const arm = new ArmPosterior();
-      arm.grow(variances);
-      arm.refit(list);
-      return arm;
+    this.#arms.forEach((arm, a) => {
+      arm.setPriorVariances(variances);
+      arm.refit(byArm[a]!);
     });
   }
 
-  #fitSlope(observations: readonly ModelObservation[]): void {
+  #fitSlope(prepared: readonly PreparedObservation[]): void {
     const rows: { base: number; difficulty: number; y: 0 | 1 }[] = [];
-    for (const o of observations) {
-      if (o.difficulty === undefined) continue;
-      const features = this.#featuresOf(o.type, o.membership);
+    for (const o of prepared) {
+      if (o.difficulty === 0) continue;
       rows.push({
-        base: this.#arms[o.arm]!.predict(features, 0).mean,
-        difficulty: o.difficulty - this.#centre,
+        base: this.#arms[o.arm]!.predict(o.features, 0).mean,
+        difficulty: o.difficulty,
         y: o.y,
       });
     }
-    this.#slope = fitSlope(rows, this.#slope, MODEL_PRIORS.slopeSd);
+    const fit = fitSlope(rows, this.#slope, MODEL_PRIORS.slopeSd);
+    this.#slope = fit.slope;
+    this.#slopeVariance = fit.variance;
   }
 
   #estimateSds(): void {
@@ -200,9 +239,7 @@ export class OutcomeModel {
       if (indices.length === 0) return current;
       let total = 0;
       for (const arm of this.#arms) {
-        const { mean, covariance } = arm.snapshot();
-        const p = mean.length;
-        for (const i of indices) total += mean[i]! * mean[i]! + covariance[i * p + i]!;
+        for (const i of indices) total += arm.weight(i) ** 2 + arm.variance(i);
       }
       const sd = Math.sqrt(total / (indices.length * this.#arms.length));
       return Math.min(MODEL_PRIORS.maxEffectSd, Math.max(MODEL_PRIORS.minEffectSd, sd));
@@ -245,14 +282,21 @@ export class OutcomeModel {
   }
 
   #featuresOf(type: string, membership: Pick<Membership, 'ids' | 'weights'>): SparseFeatures {
-    const pairs: [number, number][] = [[0, 1]];
+    const index = [0];
+    const value = [1];
     const t = this.#types.get(type);
-    if (t !== undefined) pairs.push([t, 1]);
-    membership.ids.forEach((id, k) => {
-      if (id < this.#patterns) pairs.push([this.#patternIndex(id), membership.weights[k]!]);
-    });
-    pairs.sort((a, b) => a[0] - b[0]);
-    return { index: pairs.map((p) => p[0]), value: pairs.map((p) => p[1]) };
+    if (t !== undefined) {
+      index.push(t);
+      value.push(1);
+    }
+    const { ids, weights } = membership;
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k]! < this.#patterns) {
+        index.push(this.#patternIndices[ids[k]!]!);
+        value.push(weights[k]!);
+      }
+    }
+    return { index, value };
   }
 
   #offset(difficulty: number | undefined): number {

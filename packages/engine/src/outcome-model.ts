@@ -20,7 +20,7 @@
  * Everything is float64 and runs in a fixed order, so the same observations give the same bits.
  */
 
-/** One task's features: indices and values, indices strictly increasing. */
+/** One task's features: distinct indices (in any order) and their values. */
 export interface SparseFeatures {
   readonly index: readonly number[];
   readonly value: readonly number[];
@@ -162,6 +162,17 @@ export class ArmPosterior {
     return this.#mean[i]!;
   }
 
+  /** The posterior variance of feature `i`'s weight. */
+  variance(i: number): number {
+    return this.#covariance[i * this.#p + i]!;
+  }
+
+  /** Replaces the prior variances (same features); the mean is kept as a warm start for `refit`. */
+  setPriorVariances(variances: readonly number[]): void {
+    if (variances.length !== this.#p) throw new RangeError('one prior variance per feature');
+    this.#priorVariance = [...variances];
+  }
+
   /** One observation's assumed-density step (see the module comment). */
   update(observation: Observation): void {
     const { index, value } = observation.features;
@@ -277,7 +288,8 @@ export class ArmPosterior {
 
 /**
  * The difficulty slope β shared by all arms: the MAP of the log posterior in β alone with the
- * arms' weights held at their means, prior β ~ N(0, priorSd²) (Newton in one dimension).
+ * arms' weights held at their means, prior β ~ N(0, priorSd²) (Newton in one dimension), and
+ * its Laplace variance 1 / (curvature at the MAP).
  */
 export function fitSlope(
   observations: readonly {
@@ -287,20 +299,79 @@ export function fitSlope(
   }[],
   start: number,
   priorSd: number,
-): number {
+): { slope: number; variance: number } {
   let beta = start;
   const precision = 1 / (priorSd * priorSd);
-  for (let iteration = 0; iteration < LOGISTIC.maxIterations; iteration++) {
-    let gradient = -precision * beta;
+  const curvatureAt = (b: number) => {
     let curvature = precision;
-    for (const { base, difficulty, y } of observations) {
-      const prob = sigmoid(base - beta * difficulty);
-      gradient += (prob - y) * difficulty;
+    for (const { base, difficulty } of observations) {
+      const prob = sigmoid(base - b * difficulty);
       curvature += prob * (1 - prob) * difficulty * difficulty;
     }
-    const step = gradient / curvature;
+    return curvature;
+  };
+  for (let iteration = 0; iteration < LOGISTIC.maxIterations; iteration++) {
+    let gradient = -precision * beta;
+    for (const { base, difficulty, y } of observations) {
+      gradient += (sigmoid(base - beta * difficulty) - y) * difficulty;
+    }
+    const step = gradient / curvatureAt(beta);
     beta += step;
     if (Math.abs(step) <= LOGISTIC.tolerance) break;
   }
-  return beta;
+  return { slope: beta, variance: 1 / curvatureAt(beta) };
+}
+
+/** A Platt map p ↦ σ(a·logit(p) + b). */
+export interface PlattMap {
+  readonly a: number;
+  readonly b: number;
+}
+
+/** Platt scaling's prior: a ~ N(1, 1²), b ~ N(0, 1²) (the identity map is the prior mean). */
+export const PLATT_PRIOR = { aMean: 1, aSd: 1, bSd: 1 } as const;
+
+export function logit(p: number): number {
+  const q = Math.min(1 - 1e-12, Math.max(1e-12, p));
+  return Math.log(q / (1 - q));
+}
+
+export function applyPlatt(map: PlattMap, p: number): number {
+  return sigmoid(map.a * logit(p) + map.b);
+}
+
+/**
+ * Platt scaling (Platt 1999) of predicted probabilities against 0/1 outcomes: the MAP of
+ * σ(a·logit(p) + b) under `PLATT_PRIOR`, by Newton's method in two dimensions.
+ */
+export function fitPlatt(pairs: readonly { readonly p: number; readonly y: 0 | 1 }[]): PlattMap {
+  const { aMean, aSd, bSd } = PLATT_PRIOR;
+  let a = aMean;
+  let b = 0;
+  const xs = pairs.map((pair) => logit(pair.p));
+  for (let iteration = 0; iteration < LOGISTIC.maxIterations; iteration++) {
+    let ga = -(a - aMean) / (aSd * aSd);
+    let gb = -b / (bSd * bSd);
+    let haa = 1 / (aSd * aSd);
+    let hbb = 1 / (bSd * bSd);
+    let hab = 0;
+    pairs.forEach((pair, i) => {
+      const x = xs[i]!;
+      const q = sigmoid(a * x + b);
+      const r = pair.y - q;
+      const w = q * (1 - q);
+      ga += r * x;
+      gb += r;
+      haa += w * x * x;
+      hab += w * x;
+      hbb += w;
+    });
+    const det = haa * hbb - hab * hab;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a += da;
+    b += db;
+    if (Math.max(Math.abs(da), Math.abs(db)) <= LOGISTIC.tolerance) break;
+  }
+  return { a, b };
 }

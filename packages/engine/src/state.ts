@@ -107,6 +107,8 @@ export interface EngineState {
   readonly patterns: PatternSetState;
   /** Patterns the model was last refit over; null before the first epoch ended. */
   readonly fittedPatterns: number | null;
+  /** The Platt map of `calibrate`, or null. */
+  readonly calibration: { readonly a: number; readonly b: number } | null;
   readonly experience: ExperienceRecord[];
   readonly replay: ReplayState;
   /** One contrastive memory per arm (v3), or null. */

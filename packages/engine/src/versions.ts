@@ -39,7 +39,7 @@ export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
     diversity: false,
     contrastive: false,
     learningRate: 'fixed',
-    baseLearningRate: 0.001,
+    baseLearningRate: 0.01,
     ewcLambda: 1000,
     temperature: { start: 1, end: 1 },
     modes: {
@@ -58,7 +58,7 @@ export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
     diversity: false,
     contrastive: false,
     learningRate: 'momentum',
-    baseLearningRate: 0.001,
+    baseLearningRate: 0.01,
     ewcLambda: 500,
     temperature: { start: 1, end: 0.44 },
     modes: {
@@ -77,7 +77,7 @@ export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
     diversity: true,
     contrastive: true,
     learningRate: 'meta',
-    baseLearningRate: 0.001,
+    baseLearningRate: 0.01,
     ewcLambda: 400,
     temperature: { start: 1, end: 0.28 },
     modes: {

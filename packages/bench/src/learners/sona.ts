@@ -57,6 +57,7 @@ export const sonaLearnerFactory: LearnerFactory = (args) => {
       return scalars;
     },
     state: () => engine.state(),
+    calibrate: (samples) => engine.calibrate(samples),
   };
   return learner;
 };

@@ -1,4 +1,4 @@
-import { SonaError, type Task } from '@sona/core';
+import { type CalibrationSample, type Rng, SonaError, type Task } from '@sona/core';
 import type { Choice, EpochSummary, Learner, LearnerFactory } from '../learner';
 import type { ModelWorld } from '../simulated/world';
 import { ablationOverrides } from './ablations';
@@ -119,6 +119,9 @@ export function runJob(
     if (curve) curve.push(evaluate(learner, model, tasks, split.valid, armIndex).success);
   }
 
+  if (typeof learner.calibrate === 'function') {
+    learner.calibrate(calibrationSamples(learner, model, tasks, split.valid, armIndex, jobRng));
+  }
   const test = isFull ? evaluate(learner, model, tasks, split.test, armIndex).success : null;
   const holdout = evaluate(learner, model, tasks, context.holdout, armIndex);
   const result: JobResult = {
@@ -132,6 +135,27 @@ export function runJob(
   return isFull && job.fold === 0 && job.learner === undefined
     ? { ...result, state: learner.state() }
     : result;
+}
+
+/**
+ * One attempt of the learner's greedy choice on every validation task, drawn from its own stream:
+ * what a learner with a `calibrate` step may fit its confidence on. Validation tasks are never
+ * trained on, and the held-out tasks never reach the learner.
+ */
+function calibrationSamples(
+  learner: Learner,
+  model: ModelWorld,
+  tasks: readonly Task[],
+  indices: Int32Array,
+  armIndex: ReadonlyMap<string, number>,
+  jobRng: Rng,
+): CalibrationSample[] {
+  const draws = jobRng.fork('calibration');
+  return Array.from(indices, (i) => {
+    const task = tasks[i]!;
+    const choice = checkedChoice(learner.choose(task, { explore: false }), armIndex, task);
+    return { task, arm: choice.arm, outcome: model.attempt(i, choice.armIndex, draws) };
+  });
 }
 
 function evaluate(
