@@ -110,6 +110,23 @@ export class AdapterStack {
       : lora.forward(x, out);
   }
 
+  /** Values in the adapter's low-rank code: rank (MicroLoRA) or 2·rank (shared block and head). */
+  get codeSize(): number {
+    return this.#lora instanceof MultiHeadLoRA ? 2 * this.#lora.rank : this.#lora.rank;
+  }
+
+  /** The low-rank code of x: A·x of the shared block (and of the type's head). */
+  code(x: Float32Array, type: TaskType, out?: Float32Array): Float32Array {
+    const lora = this.#lora;
+    return lora instanceof MultiHeadLoRA ? lora.code(x, this.headOf(type), out) : lora.code(x, out);
+  }
+
+  backwardCode(x: Float32Array, type: TaskType, gradCode: Float32Array): void {
+    const lora = this.#lora;
+    if (lora instanceof MultiHeadLoRA) lora.backwardCode(x, this.headOf(type), gradCode);
+    else lora.backwardCode(x, gradCode);
+  }
+
   backward(x: Float32Array, type: TaskType, gradOut: Float32Array): void {
     const lora = this.#lora;
     if (lora instanceof MultiHeadLoRA) lora.backward(x, this.headOf(type), gradOut);

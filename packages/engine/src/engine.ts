@@ -33,7 +33,7 @@ import {
 } from './checkpoint-state';
 import { pickTask, usableSignals } from './curriculum';
 import { checkDdaState, type DdaState, ddaAfter, initialDda } from './dda';
-import { OutcomeModel } from './model';
+import { OutcomeModel, type TaskView } from './model';
 import { applyPlatt, fitPlatt, type PlattMap, sigmoid } from './outcome-model';
 import {
   initialLearningRate,
@@ -132,6 +132,7 @@ export type EngineStats = {
   readonly difficultySlope: number;
   readonly typeEffectSd: number;
   readonly patternEffectSd: number;
+  readonly codeEffectSd: number;
   /** Whether the last `pickTask` could use buckets (curriculum) and difficulties (DDA). */
   readonly curriculumActive: boolean;
   readonly ddaActive: boolean;
@@ -164,6 +165,7 @@ function checkArms(arms: unknown): readonly Arm[] {
 }
 
 type TypeStats = { successes: number[]; trials: number[]; qualitySum: number };
+type LearnView = TaskView & { readonly membership: Membership; readonly code: Float32Array };
 type Replay = ReplayStrategy<ReplayItem> & { state(): ReplayState };
 
 /**
@@ -206,6 +208,7 @@ export class SonaEngine implements Learner {
   readonly #adapted: Float32Array;
   readonly #grad64: Float64Array;
   readonly #grad32: Float32Array;
+  #codeGrad: Float32Array;
 
   constructor(options: EngineOptions) {
     if (options === null || typeof options !== 'object') {
@@ -256,7 +259,8 @@ export class SonaEngine implements Learner {
       rng: rng.fork('adapter-init'),
     });
     this.#patterns = SonaEngine.#newPatterns(this.dim, this.config);
-    this.#model = new OutcomeModel(this.arms.length);
+    this.#model = new OutcomeModel(this.arms.length, this.#adapter.codeSize);
+    this.#codeGrad = new Float32Array(this.#adapter.codeSize);
     this.#replay = SonaEngine.#newReplay(this.config);
     this.#contrastive = this.config.contrastive
       ? this.arms.map(() => new ContrastiveMemory())
@@ -307,12 +311,11 @@ export class SonaEngine implements Learner {
     }
     const allowed = this.#allowedIndices(options.arms);
     const explore = options.explore !== false;
-    const adapted = this.#adapter.forward(input, task.type, this.#adapted);
-    const membership = this.#patterns.membership(adapted);
+    const view = this.#view(input, task.type, task.difficulty).view;
     const scores = new Float32Array(this.arms.length);
     const means = new Float64Array(this.arms.length);
     const variances = new Float64Array(this.arms.length);
-    this.#model.predictAll(task.type, membership, task.difficulty, means, variances, scores);
+    this.#model.predictAll(view, means, variances, scores);
     if (this.#calibration !== null) {
       for (let a = 0; a < scores.length; a++) scores[a] = this.#calibrated(scores[a]!);
     }
@@ -375,11 +378,9 @@ export class SonaEngine implements Learner {
         : assertInRange(outcome.quality, 'outcome.quality', 0, 1);
     const type = task.type;
     const difficulty = task.difficulty;
-    const before = this.#adapter.forward(input, type).slice();
-    const confidence = this.#calibrated(
-      this.#model.predict(armIndex, type, this.#patterns.membership(before), difficulty)
-        .probability,
-    );
+    const seen = this.#view(input, type, difficulty);
+    const before = seen.adapted.slice();
+    const confidence = this.#calibrated(this.#model.predict(armIndex, seen.view).probability);
     const y = outcome.success ? 1 : 0;
     const trajectory: Trajectory = {
       taskId: task.id,
@@ -396,11 +397,10 @@ export class SonaEngine implements Learner {
 
     // Nothing above changed the engine; from here on nothing throws for any input that passed.
     this.#adapter.ensureHead(type, () => this.#streams.heads.fork(`head:${type}`));
-    const adapted = this.#adapter.forward(input, type).slice();
-    this.#patterns.absorb(adapted);
-    const membership = this.#patterns.membership(adapted);
-    const observation = { arm: armIndex, type, membership, difficulty, y } as const;
-    this.#model.observe(observation);
+    this.#patterns.absorb(this.#adapter.forward(input, type, this.#adapted));
+    const { view, adapted: now } = this.#view(input, type, difficulty);
+    const adapted = now.slice();
+    this.#model.observe({ ...view, arm: armIndex, y });
     const record: ExperienceRecord = {
       input: input.slice(),
       type,
@@ -409,8 +409,9 @@ export class SonaEngine implements Learner {
       success: outcome.success,
       quality,
       epoch: this.#epoch + 1,
-      patterns: [...membership.ids],
-      weights: [...membership.weights],
+      patterns: [...view.membership.ids],
+      weights: [...view.membership.weights],
+      code: Array.from(view.code),
     };
     this.#experience.push(record);
     this.#replay.add(
@@ -429,7 +430,7 @@ export class SonaEngine implements Learner {
     if (outcome.success) stats.successes[armIndex]! += 1;
     stats.qualitySum += quality;
 
-    this.#learn(input, type, adapted, membership, armIndex, difficulty, y);
+    this.#learn(input, adapted, view, armIndex, y);
 
     if (this.config.dda) this.#dda = ddaAfter(this.#dda, outcome.success);
     this.#current.attempts += 1;
@@ -447,18 +448,10 @@ export class SonaEngine implements Learner {
    * prioritized v3 with importance weights, priorities set from the new errors). EWC++ adds its
    * penalty and updates its Fisher estimate from the data gradient.
    */
-  #learn(
-    input: Float32Array,
-    type: TaskType,
-    adapted: Float32Array,
-    membership: Membership,
-    arm: number,
-    difficulty: number | undefined,
-    y: 0 | 1,
-  ): void {
+  #learn(input: Float32Array, adapted: Float32Array, view: LearnView, arm: number, y: 0 | 1): void {
     const adapter = this.#adapter;
     adapter.zeroGrad();
-    let touched = this.#backpropLogLoss(input, type, adapted, membership, arm, difficulty, y, 1);
+    let touched = this.#backpropLogLoss(input, adapted, view, arm, y, 1);
     const memory = this.#contrastive?.[arm];
     if (memory) {
       if (y === 1 && memory.positiveCount > 0 && memory.negativeCount > 0) {
@@ -468,8 +461,8 @@ export class SonaEngine implements Learner {
           g[i] = g[i]! * ENGINE_DEFAULTS.contrastiveWeight;
           if (g[i] !== 0) any = true;
         }
-        if (any) {
-          adapter.backward(input, type, g);
+        if (any && firstNonFinite32(g) < 0) {
+          adapter.backward(input, view.type, g);
           touched = true;
         }
       }
@@ -480,24 +473,14 @@ export class SonaEngine implements Learner {
       const errors = new Float64Array(batch.items.length);
       for (let i = 0; i < batch.items.length; i++) {
         const item = batch.items[i]!;
-        const replayed = adapter.forward(item.input, item.type).slice();
-        const m = this.#patterns.membership(replayed);
+        const replayed = this.#view(item.input, item.type, item.difficulty ?? undefined);
         const target = item.success ? 1 : 0;
-        const difficulty = item.difficulty ?? undefined;
-        const p = this.#model.predict(item.arm, item.type, m, difficulty).probability;
-        errors[i] = target - p;
+        errors[i] = target - this.#model.predict(item.arm, replayed.view).probability;
         const weight = batch.weights[i]! / batch.items.length;
-        const learned = this.#backpropLogLoss(
-          item.input,
-          item.type,
-          replayed,
-          m,
-          item.arm,
-          difficulty,
-          target,
-          weight,
-        );
-        if (learned) {
+        const adaptedCopy = replayed.adapted.slice();
+        if (
+          this.#backpropLogLoss(item.input, adaptedCopy, replayed.view, item.arm, target, weight)
+        ) {
           touched = true;
         }
       }
@@ -507,35 +490,64 @@ export class SonaEngine implements Learner {
   }
 
   /**
-   * weight · ∂(log loss)/∂y through the adapter: with z the MAP logit and w_k the arm's weight on
-   * pattern k, ∂L/∂m_k = (σ(z) − y)·w_k, and `PatternSet.membershipGradient` carries it to y.
-   * False when the gradient is zero (no pattern near the task).
+   * weight · the gradient of the outcome model's log loss with respect to the adapter, at the
+   * MAP weights, residual r = σ(z) − y:
+   * - through the code: ∂L/∂c_j = r·u_j (u_j the arm's weight on code coordinate j), into A;
+   * - through the membership: ∂L/∂m_k = r·w_k (w_k the arm's weight on pattern k), carried to
+   *   the adapted embedding by `PatternSet.membershipGradient`, into A and B.
+   * False when both are zero.
    */
   #backpropLogLoss(
     input: Float32Array,
-    type: TaskType,
     adapted: Float32Array,
-    membership: Membership,
+    view: LearnView,
     arm: number,
-    difficulty: number | undefined,
     y: 0 | 1,
     weight: number,
   ): boolean {
-    if (membership.ids.length === 0) return false;
-    const { mean } = this.#model.predict(arm, type, membership, difficulty);
-    const residual = sigmoid(mean) - y;
-    const coefficients = membership.ids.map((id) => residual * this.#model.patternEffect(arm, id));
-    const grad64 = this.#grad64.fill(0);
-    this.#patterns.membershipGradient(adapted, membership, coefficients, weight, grad64);
-    const grad32 = this.#grad32;
-    let any = false;
-    for (let i = 0; i < grad64.length; i++) {
-      grad32[i] = grad64[i]!;
-      if (grad32[i] !== 0) any = true;
+    const model = this.#model;
+    const residual = sigmoid(model.predict(arm, view).mean) - y;
+    if (residual === 0) return false;
+    let touched = false;
+    const code = this.#codeGrad;
+    let anyCode = false;
+    for (let j = 0; j < code.length; j++) {
+      code[j] = weight * residual * model.codeEffect(arm, j);
+      if (code[j] !== 0) anyCode = true;
     }
-    if (!any || firstNonFinite32(grad32) >= 0) return false;
-    this.#adapter.backward(input, type, grad32);
-    return true;
+    if (anyCode && firstNonFinite32(code) < 0) {
+      this.#adapter.backwardCode(input, view.type, code);
+      touched = true;
+    }
+    const { membership } = view;
+    if (membership.ids.length > 0) {
+      const coefficients = membership.ids.map((id) => residual * model.patternEffect(arm, id));
+      const grad64 = this.#grad64.fill(0);
+      this.#patterns.membershipGradient(adapted, membership, coefficients, weight, grad64);
+      const grad32 = this.#grad32;
+      let any = false;
+      for (let i = 0; i < grad64.length; i++) {
+        grad32[i] = grad64[i]!;
+        if (grad32[i] !== 0) any = true;
+      }
+      if (any && firstNonFinite32(grad32) < 0) {
+        this.#adapter.backward(input, view.type, grad32);
+        touched = true;
+      }
+    }
+    return touched;
+  }
+
+  /** What the model sees of a task now: adapted embedding, membership, code. */
+  #view(
+    input: Float32Array,
+    type: TaskType,
+    difficulty: number | undefined,
+  ): { adapted: Float32Array; view: LearnView } {
+    const adapted = this.#adapter.forward(input, type, this.#adapted);
+    const membership = this.#patterns.membership(adapted);
+    const code = this.#adapter.code(input, type);
+    return { adapted, view: { type, membership, code, difficulty } };
   }
 
   /**
@@ -564,13 +576,7 @@ export class SonaEngine implements Learner {
           path: `${path}.outcome`,
         });
       }
-      const adapted = this.#adapter.forward(input, task.type);
-      const p = this.#model.predict(
-        a,
-        task.type,
-        this.#patterns.membership(adapted),
-        task.difficulty,
-      );
+      const p = this.#model.predict(a, this.#view(input, task.type, task.difficulty).view);
       return { p: p.probability, y: (outcome.success ? 1 : 0) as 0 | 1 };
     });
     this.#calibration = pairs.length === 0 ? null : fitPlatt(pairs);
@@ -636,7 +642,8 @@ export class SonaEngine implements Learner {
     this.#patterns.refit(adapted, n, this.#streams.patterns);
     this.#experience = this.#experience.map((r, i) => {
       const m = this.#patterns.membership(adapted.subarray(i * this.dim, (i + 1) * this.dim));
-      return { ...r, patterns: [...m.ids], weights: [...m.weights] };
+      const code = Array.from(this.#adapter.code(r.input, r.type));
+      return { ...r, patterns: [...m.ids], weights: [...m.weights], code };
     });
     this.#fittedPatterns = this.#patterns.size;
     this.#model.refit(this.#observations(this.#experience), this.#fittedPatterns);
@@ -672,6 +679,7 @@ export class SonaEngine implements Learner {
       arm: r.arm,
       type: r.type,
       membership: { ids: r.patterns, weights: r.weights },
+      code: r.code,
       difficulty: r.difficulty ?? undefined,
       y: (r.success ? 1 : 0) as 0 | 1,
     }));
@@ -691,8 +699,9 @@ export class SonaEngine implements Learner {
       temperature: this.temperature,
       difficulty: this.#dda.difficulty,
       difficultySlope: this.#model.slope,
-      typeEffectSd: this.#model.typeSd,
-      patternEffectSd: this.#model.patternSd,
+      typeEffectSd: this.#model.sds.type,
+      patternEffectSd: this.#model.sds.pattern,
+      codeEffectSd: this.#model.sds.code,
       curriculumActive: this.config.curriculum && this.#signals.buckets,
       ddaActive: this.config.dda && this.#signals.difficulty,
       uniformPicks: this.#signals.uniformPicks,
@@ -833,7 +842,15 @@ export class SonaEngine implements Learner {
     }
     const arms = engine.arms.length;
     const experience = s.experience.map((r, i) =>
-      checkExperience(r, `experience[${i}]`, engine.dim, arms, epoch, patterns.size),
+      checkExperience(
+        r,
+        `experience[${i}]`,
+        engine.dim,
+        arms,
+        epoch,
+        patterns.size,
+        adapter.codeSize,
+      ),
     );
     const previous = experience.filter((r) => r.epoch <= epoch);
     if (previous.some((r) => r.patterns.some((id) => id >= (fitted ?? 0)))) {

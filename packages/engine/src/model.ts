@@ -9,7 +9,7 @@ import {
 
 /**
  * Priors of the outcome model (logit scale). The effect variances are starting values: each
- * epoch they are re-estimated from the data (empirical Bayes), so they are not tuned by hand.
+ * refit re-estimates them from the data (empirical Bayes), so they are not tuned by hand.
  */
 export const MODEL_PRIORS = {
   /** Each arm's bias ~ N(0, 2.5²) (Gelman et al. 2008's weakly informative logistic scale). */
@@ -20,7 +20,7 @@ export const MODEL_PRIORS = {
    * variance enters every prediction away from the band's centre.
    */
   slopeSd: 10,
-  /** Starting sd of a task type's and a pattern's effect on an arm. */
+  /** Starting sd of an effect on an arm: of a task type, a pattern, a coordinate of the code. */
   effectSd: 1,
   /** Most rounds of the refit's coordinate ascent (it stops earlier once nothing moves). */
   rounds: 20,
@@ -29,12 +29,19 @@ export const MODEL_PRIORS = {
   maxEffectSd: 3,
 } as const;
 
-/** A recorded outcome in the model's terms. */
-export interface ModelObservation {
-  readonly arm: number;
+/** What the model sees of a task. */
+export interface TaskView {
   readonly type: string;
+  /** The task's gated pattern membership. */
   readonly membership: Pick<Membership, 'ids' | 'weights'>;
+  /** The adapter's low-rank code of the task (`codeSize` values). */
+  readonly code: ArrayLike<number>;
   readonly difficulty: number | undefined;
+}
+
+/** A recorded outcome in the model's terms. */
+export interface ModelObservation extends TaskView {
+  readonly arm: number;
   readonly y: 0 | 1;
 }
 
@@ -53,10 +60,13 @@ export interface Prediction {
   readonly probability: number;
 }
 
+type Group = 'type' | 'pattern' | 'code';
+
 /**
  * The outcome model over the engine's arms: one `ArmPosterior` each over one shared feature
- * layout [bias, one indicator per task type seen, one membership weight per pattern], and the
- * offset −β·difficulty for tasks that have a difficulty.
+ * layout [bias, the adapter's code (a low-rank linear view of the embedding), one indicator per
+ * task type seen, one membership weight per pattern], and the offset −β·(difficulty − centre)
+ * for tasks that have a difficulty. The linear code is the prior that patterns refine.
  *
  * A task of a type the model has not seen, or the part of a task's membership that falls on
  * no pattern (the gate's null share n), adds the prior variance of such an effect to the
@@ -65,77 +75,58 @@ export interface Prediction {
  */
 export class OutcomeModel {
   readonly arms: number;
-  /** Types and patterns get feature indices in the order they appear (1, 2, ...). */
-  #layout: ('type' | 'pattern')[] = [];
+  readonly codeSize: number;
+  /** Feature groups by index (index 0 is the bias). */
+  #layout: Group[] = [];
   #patternIndices: number[] = [];
   #types = new Map<string, number>();
-  #patterns = 0;
-  #arms: ArmPosterior[];
+  #arms: ArmPosterior[] = [];
   #slope = 0;
   /** Difficulties are centred on the mean of the observations that have one (0.5 before any). */
   #centre = 0.5;
   #slopeVariance = 0;
-  #typeSd: number = MODEL_PRIORS.effectSd;
-  #patternSd: number = MODEL_PRIORS.effectSd;
+  #sd: Record<Group, number> = {
+    type: MODEL_PRIORS.effectSd,
+    pattern: MODEL_PRIORS.effectSd,
+    code: MODEL_PRIORS.effectSd,
+  };
 
-  constructor(arms: number) {
+  constructor(arms: number, codeSize: number) {
     this.arms = arms;
-    this.#arms = Array.from({ length: arms }, () => new ArmPosterior());
-    for (const arm of this.#arms) arm.grow([MODEL_PRIORS.biasSd ** 2]);
+    this.codeSize = codeSize;
+    this.#reset();
   }
 
   get slope(): number {
     return this.#slope;
   }
 
-  get typeSd(): number {
-    return this.#typeSd;
-  }
-
-  get patternSd(): number {
-    return this.#patternSd;
+  /** The current effect sds (empirical Bayes). */
+  get sds(): Readonly<Record<Group, number>> {
+    return { ...this.#sd };
   }
 
   get patternCount(): number {
-    return this.#patterns;
+    return this.#patternIndices.length;
   }
 
-  /** The features of a task; new types and patterns get features (with their prior) first. */
-  features(type: string, membership: Pick<Membership, 'ids' | 'weights'>): SparseFeatures {
-    this.#ensureType(type);
-    let most = -1;
-    for (const id of membership.ids) most = Math.max(most, id);
-    if (most >= this.#patterns) this.#ensurePatterns(most + 1);
-    return this.#featuresOf(type, membership);
-  }
-
-  predict(
-    arm: number,
-    type: string,
-    membership: Pick<Membership, 'ids' | 'weights'>,
-    difficulty: number | undefined,
-  ): Prediction {
-    const features = this.#featuresOf(type, membership);
-    const { mean, variance } = this.#arms[arm]!.predict(features, this.#offset(difficulty));
-    const away = difficulty === undefined ? 0 : difficulty - this.#centre;
-    const total =
-      variance + this.#unseenVariance(type, membership) + away * away * this.#slopeVariance;
+  predict(arm: number, task: TaskView): Prediction {
+    const features = this.#featuresOf(task);
+    const { mean, variance } = this.#arms[arm]!.predict(features, this.#offset(task.difficulty));
+    const total = variance + this.#extraVariance(task);
     return { mean, variance: total, probability: predictiveProbability(mean, total) };
   }
 
   /** `predict` for every arm at once (the features are built once), into the given arrays. */
   predictAll(
-    type: string,
-    membership: Pick<Membership, 'ids' | 'weights'>,
-    difficulty: number | undefined,
+    task: TaskView,
     means: Float64Array,
     variances: Float64Array,
     probabilities: Float32Array,
   ): void {
-    const features = this.#featuresOf(type, membership);
-    const offset = this.#offset(difficulty);
-    const away = difficulty === undefined ? 0 : difficulty - this.#centre;
-    const extra = this.#unseenVariance(type, membership) + away * away * this.#slopeVariance;
+    const features = this.#featuresOf(task);
+    const offset = this.#offset(task.difficulty);
+    const extra = this.#extraVariance(task);
     for (let a = 0; a < this.arms; a++) {
       const { mean, variance } = this.#arms[a]!.predict(features, offset);
       means[a] = mean;
@@ -146,14 +137,24 @@ export class OutcomeModel {
 
   /** The posterior mean effect of pattern `id` on `arm` (0 for a pattern it has no feature for). */
   patternEffect(arm: number, id: number): number {
-    return id < this.#patterns ? this.#arms[arm]!.weight(this.#patternIndex(id)) : 0;
+    return id < this.#patternIndices.length
+      ? this.#arms[arm]!.weight(this.#patternIndices[id]!)
+      : 0;
   }
 
-  /** One outcome's online update of its arm's posterior. */
+  /** The posterior mean weight of code coordinate `j` for `arm`. */
+  codeEffect(arm: number, j: number): number {
+    return this.#arms[arm]!.weight(1 + j);
+  }
+
+  /** One outcome's online update of its arm's posterior; new types and patterns get features first. */
   observe(observation: ModelObservation): void {
-    const features = this.features(observation.type, observation.membership);
+    this.#ensureType(observation.type);
+    let most = -1;
+    for (const id of observation.membership.ids) most = Math.max(most, id);
+    this.#ensurePatterns(most + 1);
     this.#arms[observation.arm]!.update({
-      features,
+      features: this.#featuresOf(observation),
       offset: this.#offset(observation.difficulty),
       y: observation.y,
     });
@@ -162,48 +163,56 @@ export class OutcomeModel {
   /**
    * Rebuilds the model from `observations` over `patterns` patterns: each arm's Laplace
    * posterior at its MAP, the difficulty slope (when any observation has a difficulty), and the
-   * type and pattern effect sds by empirical Bayes (the EM update σ² = mean of E[w²] under the
-   * posterior), alternating twice. A function of its arguments alone: it starts from the
-   * priors every time, so a restored engine refits to the same bits.
+   * effect sds by empirical Bayes (the EM update σ² = mean of E[w²] under the posterior), by
+   * block coordinate ascent until nothing moves. A function of its arguments alone: it starts
+   * from the priors every time, so a restored engine refits to the same bits.
    */
   refit(observations: readonly ModelObservation[], patterns: number): void {
-    this.#slope = 0;
-    this.#slopeVariance = 0;
+    this.#reset();
     const difficulties = observations.filter((o) => o.difficulty !== undefined);
     this.#centre =
       difficulties.length === 0
         ? 0.5
         : difficulties.reduce((sum, o) => sum + o.difficulty!, 0) / difficulties.length;
-    this.#typeSd = MODEL_PRIORS.effectSd;
-    this.#patternSd = MODEL_PRIORS.effectSd;
-    this.#types = new Map();
-    this.#layout = [];
-    this.#patternIndices = [];
-    const types = [...new Set(observations.map((o) => o.type))].sort();
-    this.#patterns = 0;
-    this.#arms = Array.from({ length: this.arms }, () => new ArmPosterior());
-    for (const arm of this.#arms) arm.grow([MODEL_PRIORS.biasSd ** 2]);
-    for (const type of types) this.#ensureType(type);
+    for (const type of [...new Set(observations.map((o) => o.type))].sort()) {
+      this.#ensureType(type);
+    }
     this.#ensurePatterns(patterns);
-    // Block coordinate ascent: the arms given β and the sds, β given the arms, the sds by EM.
-    // Centring the difficulty keeps β nearly uncorrelated with the arms' biases, so a few rounds
-    // reach the joint optimum.
     const prepared = observations.map((o) => ({
       arm: o.arm,
-      features: this.#featuresOf(o.type, o.membership),
+      features: this.#featuresOf(o),
       difficulty: o.difficulty === undefined ? 0 : o.difficulty - this.#centre,
       y: o.y,
     }));
+    // Centring the difficulty keeps β nearly uncorrelated with the arms' biases, so a few
+    // rounds reach the joint optimum.
     const withDifficulty = difficulties.length > 0;
     for (let round = 0; round < MODEL_PRIORS.rounds; round++) {
       this.#fitArms(prepared);
-      const before = [this.#slope, this.#typeSd, this.#patternSd];
+      const before = [this.#slope, this.#sd.type, this.#sd.pattern, this.#sd.code];
       if (withDifficulty) this.#fitSlope(prepared);
       this.#estimateSds();
-      const after = [this.#slope, this.#typeSd, this.#patternSd];
+      const after = [this.#slope, this.#sd.type, this.#sd.pattern, this.#sd.code];
       if (before.every((v, i) => Math.abs(v - after[i]!) <= 1e-6)) break;
     }
     this.#fitArms(prepared);
+  }
+
+  #reset(): void {
+    this.#slope = 0;
+    this.#slopeVariance = 0;
+    this.#centre = 0.5;
+    this.#sd = {
+      type: MODEL_PRIORS.effectSd,
+      pattern: MODEL_PRIORS.effectSd,
+      code: MODEL_PRIORS.effectSd,
+    };
+    this.#types = new Map();
+    this.#patternIndices = [];
+    this.#layout = [];
+    this.#arms = Array.from({ length: this.arms }, () => new ArmPosterior());
+    for (const arm of this.#arms) arm.grow([MODEL_PRIORS.biasSd ** 2]);
+    for (let j = 0; j < this.codeSize; j++) this.#append('code');
   }
 
   /** Each arm's Laplace posterior under the current priors and slope, warm-started at its mean. */
@@ -212,7 +221,7 @@ export class OutcomeModel {
     for (const o of prepared) {
       byArm[o.arm]!.push({ features: o.features, offset: -this.#slope * o.difficulty, y: o.y });
     }
-    const variances = this.#priorVariances();
+    const variances = [MODEL_PRIORS.biasSd ** 2, ...this.#layout.map((g) => this.#sd[g] ** 2)];
     this.#arms.forEach((arm, a) => {
       arm.setPriorVariances(variances);
       arm.refit(byArm[a]!);
@@ -235,63 +244,50 @@ export class OutcomeModel {
   }
 
   #estimateSds(): void {
-    const estimate = (indices: number[], current: number): number => {
-      if (indices.length === 0) return current;
+    for (const group of ['type', 'pattern', 'code'] as const) {
       let total = 0;
-      for (const arm of this.#arms) {
-        for (const i of indices) total += arm.weight(i) ** 2 + arm.variance(i);
-      }
-      const sd = Math.sqrt(total / (indices.length * this.#arms.length));
-      return Math.min(MODEL_PRIORS.maxEffectSd, Math.max(MODEL_PRIORS.minEffectSd, sd));
-    };
-    const typeIndices = [...this.#types.values()];
-    const patternIndices = Array.from({ length: this.#patterns }, (_, k) => this.#patternIndex(k));
-    this.#typeSd = estimate(typeIndices, this.#typeSd);
-    this.#patternSd = estimate(patternIndices, this.#patternSd);
-  }
-
-  #priorVariances(): number[] {
-    const variances = [MODEL_PRIORS.biasSd ** 2];
-    for (let i = 0; i < this.#types.size + this.#patterns; i++) variances.push(0);
-    for (const index of this.#types.values()) variances[index] = this.#typeSd ** 2;
-    for (let k = 0; k < this.#patterns; k++)
-      variances[this.#patternIndex(k)] = this.#patternSd ** 2;
-    return variances;
-  }
-
-  #ensureType(type: string): void {
-    if (this.#types.has(type)) return;
-    const index = 1 + this.#layout.length;
-    this.#layout.push('type');
-    this.#types.set(type, index);
-    for (const arm of this.#arms) arm.grow([this.#typeSd ** 2]);
-  }
-
-  #ensurePatterns(count: number): void {
-    while (this.#patterns < count) {
-      const index = 1 + this.#layout.length;
-      this.#layout.push('pattern');
-      this.#patternIndices.push(index);
-      this.#patterns++;
-      for (const arm of this.#arms) arm.grow([this.#patternSd ** 2]);
+      let count = 0;
+      this.#layout.forEach((g, k) => {
+        if (g !== group) return;
+        for (const arm of this.#arms) total += arm.weight(1 + k) ** 2 + arm.variance(1 + k);
+        count += this.#arms.length;
+      });
+      if (count === 0) continue;
+      const sd = Math.sqrt(total / count);
+      this.#sd[group] = Math.min(MODEL_PRIORS.maxEffectSd, Math.max(MODEL_PRIORS.minEffectSd, sd));
     }
   }
 
-  #patternIndex(id: number): number {
-    return this.#patternIndices[id]!;
+  #append(group: Group): number {
+    const index = 1 + this.#layout.length;
+    this.#layout.push(group);
+    for (const arm of this.#arms) arm.grow([this.#sd[group] ** 2]);
+    return index;
   }
 
-  #featuresOf(type: string, membership: Pick<Membership, 'ids' | 'weights'>): SparseFeatures {
+  #ensureType(type: string): void {
+    if (!this.#types.has(type)) this.#types.set(type, this.#append('type'));
+  }
+
+  #ensurePatterns(count: number): void {
+    while (this.#patternIndices.length < count) this.#patternIndices.push(this.#append('pattern'));
+  }
+
+  #featuresOf(task: TaskView): SparseFeatures {
     const index = [0];
     const value = [1];
-    const t = this.#types.get(type);
+    for (let j = 0; j < this.codeSize; j++) {
+      index.push(1 + j);
+      value.push(task.code[j]!);
+    }
+    const t = this.#types.get(task.type);
     if (t !== undefined) {
       index.push(t);
       value.push(1);
     }
-    const { ids, weights } = membership;
+    const { ids, weights } = task.membership;
     for (let k = 0; k < ids.length; k++) {
-      if (ids[k]! < this.#patterns) {
+      if (ids[k]! < this.#patternIndices.length) {
         index.push(this.#patternIndices[ids[k]!]!);
         value.push(weights[k]!);
       }
@@ -303,13 +299,17 @@ export class OutcomeModel {
     return difficulty === undefined ? 0 : -this.#slope * (difficulty - this.#centre);
   }
 
-  #unseenVariance(type: string, membership: Pick<Membership, 'ids' | 'weights'>): number {
+  #extraVariance(task: TaskView): number {
     let mass = 0;
-    membership.ids.forEach((id, k) => {
-      if (id < this.#patterns) mass += membership.weights[k]!;
-    });
+    const { ids, weights } = task.membership;
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k]! < this.#patternIndices.length) mass += weights[k]!;
+    }
     const unseen = 1 - mass;
-    const typeVariance = this.#types.has(type) ? 0 : this.#typeSd ** 2;
-    return typeVariance + unseen * unseen * this.#patternSd ** 2;
+    const typeVariance = this.#types.has(task.type) ? 0 : this.#sd.type ** 2;
+    const away = task.difficulty === undefined ? 0 : task.difficulty - this.#centre;
+    return (
+      typeVariance + unseen * unseen * this.#sd.pattern ** 2 + away * away * this.#slopeVariance
+    );
   }
 }

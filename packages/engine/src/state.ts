@@ -48,6 +48,8 @@ export interface ExperienceRecord {
   /** Pattern ids and gated weights of the membership last used for it. */
   readonly patterns: number[];
   readonly weights: number[];
+  /** The adapter's code of it last used (`codeSize` values). */
+  readonly code: number[];
 }
 
 /** What a replay memory holds: a recorded outcome, self-contained. */
@@ -226,6 +228,7 @@ export function checkExperience(
   arms: number,
   epoch: number,
   patterns: number,
+  codeSize: number,
 ): ExperienceRecord {
   const r = assertRecord(value, path) as unknown as ExperienceRecord;
   const input = assertFloat32Array(r.input, `${path}.input`, dim);
@@ -248,6 +251,13 @@ export function checkExperience(
   if (ids.length > 0 && patterns === 0) fail(`${path}.patterns`, 'name patterns that do not exist');
   if (new Set(ids).size !== ids.length) fail(`${path}.patterns`, 'repeat a pattern');
   if (!(mass <= 1 + 1e-9)) fail(`${path}.weights`, 'add up to more than 1');
+  const code = assertArray(r.code, `${path}.code`);
+  if (code.length !== codeSize) fail(`${path}.code`, `must hold ${codeSize} values`);
+  code.forEach((v, j) => {
+    if (typeof v !== 'number' || !(Math.abs(v) <= 1e6)) {
+      fail(`${path}.code[${j}]`, 'is not a finite number of at most 1e6 in size');
+    }
+  });
   return {
     input: input.slice(),
     type: r.type,
@@ -258,6 +268,7 @@ export function checkExperience(
     epoch: r.epoch,
     patterns: [...(ids as number[])],
     weights: [...(weights as number[])],
+    code: [...(code as number[])],
   };
 }
 

@@ -1,4 +1,11 @@
-import { assertFinite, assertFloat32Array, firstNonFinite, type Rng, SonaError } from '@sona/core';
+import {
+  assertAllFinite,
+  assertFinite,
+  assertFloat32Array,
+  firstNonFinite,
+  type Rng,
+  SonaError,
+} from '@sona/core';
 import { axpy, dot, gemv, gemvT, ger } from '@sona/simd';
 
 /** Momentum coefficient β of the SGD optimiser (SPEC: 0.9). */
@@ -167,6 +174,48 @@ export class AdapterCore {
     const target = out ?? new Float32Array(dim);
     target.set(dx);
     return target;
+  }
+
+  /**
+   * The low-rank code of `x`: A_b·x for each given block, concatenated (blocks × rank values),
+   * into `out` (or a new array). Unscaled: it is the adapter's own r-dimensional view of x.
+   */
+  code(x: Float32Array, blocks: readonly Block[], out: Float32Array | undefined): Float32Array {
+    const { dim, rank } = this;
+    assertFloat32Array(x, 'x', dim);
+    const size = blocks.length * rank;
+    if (out !== undefined) assertFloat32Array(out, 'out', size);
+    const target = out ?? new Float32Array(size);
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
+      gemv(block.a, rank, dim, x, block.hidden);
+      if (firstNonFinite(block.hidden) >= 0) this.#inputProblem(x, 'x');
+      target.set(block.hidden, b * rank);
+    }
+    return target;
+  }
+
+  /**
+   * Accumulates dL/dA_b += g_b·xᵀ for dL/d(code) = `gradCode` (blocks × rank, as `code` lays it
+   * out). Bᵀ gets no gradient from the code. Validates everything before the gradients change.
+   */
+  backwardCode(x: Float32Array, gradCode: Float32Array, blocks: readonly Block[]): void {
+    const { dim, rank } = this;
+    assertFloat32Array(x, 'x', dim);
+    assertFloat32Array(gradCode, 'gradCode', blocks.length * rank);
+    assertAllFinite(gradCode, 'gradCode');
+    assertAllFinite(x, 'x');
+    for (const block of blocks) block.backup.set(block.grads);
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
+      ger(block.gradA, rank, dim, 1, gradCode.subarray(b * rank, (b + 1) * rank), x);
+    }
+    for (const block of blocks) {
+      if (!allFinite(block.grads)) {
+        for (const restored of blocks) restored.grads.set(restored.backup);
+        throw overflow('accumulated gradients');
+      }
+    }
   }
 
   zeroGrad(): void {

@@ -177,6 +177,44 @@ describe('MicroLoRA gradients', () => {
   });
 });
 
+describe('MicroLoRA code', () => {
+  it('is A·x, and backwardCode adds exactly g·xᵀ to dA (nothing to Bᵀ), changing nothing on bad input', () => {
+    fc.assert(
+      fc.property(trained, (t) => {
+        const { dim, rank } = t.shape;
+        const lora = withWeights(t.shape, t.weights);
+        const code = lora.code(t.x);
+        for (let r = 0; r < rank; r++) {
+          let s = 0;
+          for (let i = 0; i < dim; i++) s += t.weights[r * dim + i]! * t.x[i]!;
+          expect(code[r]).toBeCloseTo(s, 3);
+        }
+        const g = t.w.subarray(0, rank);
+        lora.backwardCode(t.x, g);
+        const grads = lora.gradients();
+        for (let r = 0; r < rank; r++) {
+          for (let i = 0; i < dim; i++)
+            expect(grads[r * dim + i]).toBe(0 + Math.fround(g[r]! * t.x[i]!));
+        }
+        expect(grads.subarray(rank * dim).every((v) => v === 0)).toBe(true);
+        const before = bits(lora.gradients());
+        expect(codeOf(() => lora.backwardCode(t.x, new Float32Array(rank + 1)))).toBe(
+          'DIM_MISMATCH',
+        );
+        expect(
+          codeOf(() =>
+            lora.backwardCode(
+              t.x,
+              Float32Array.from(g, () => Number.NaN),
+            ),
+          ),
+        ).toBe('NON_FINITE');
+        expect(bits(lora.gradients())).toEqual(before);
+      }),
+    );
+  });
+});
+
 describe('MicroLoRA step (SGD with momentum β = 0.9)', () => {
   it('is v ← fl(fl(β·v) + g), θ ← fl(θ + fl(−lr·v)) in float32, bit for bit, then zeroes g', () => {
     const arb = trained.chain((t) =>

@@ -96,6 +96,16 @@ export class MicroLoRA {
    * Adds dL/dA and dL/dB for dL/dy = `gradOut` into `gradients()` and returns dL/dx
    * (into `out` if given). Nothing changes if it throws.
    */
+  /** The adapter's low-rank code A·x (rank values). */
+  code(x: Float32Array, out?: Float32Array): Float32Array {
+    return this.#core.code(x, this.#blocks, out);
+  }
+
+  /** Accumulates dL/dA += g·xᵀ for dL/d(code) = g (rank values); B gets none. */
+  backwardCode(x: Float32Array, gradCode: Float32Array): void {
+    this.#core.backwardCode(x, gradCode, this.#blocks);
+  }
+
   backward(x: Float32Array, gradOut: Float32Array, out?: Float32Array): Float32Array {
     return this.#core.backward(x, gradOut, this.#blocks, this.#scales, out);
   }

@@ -138,6 +138,16 @@ export class MultiHeadLoRA {
     return this.#core.backward(x, gradOut, this.#blocksFor(type), this.#scales, out);
   }
 
+  /** The low-rank code of x for `type`: the shared block's A·x, then the head's (2·rank values). */
+  code(x: Float32Array, type: string, out?: Float32Array): Float32Array {
+    return this.#core.code(x, this.#blocksFor(type), out);
+  }
+
+  /** Accumulates dL/dA of the shared block and `type`'s head for dL/d(code) = g (2·rank values). */
+  backwardCode(x: Float32Array, type: string, gradCode: Float32Array): void {
+    this.#core.backwardCode(x, gradCode, this.#blocksFor(type));
+  }
+
   zeroGrad(): void {
     this.#core.zeroGrad();
   }
