@@ -56,6 +56,10 @@ function repositoryOf(root, directory) {
  * The published manifest of `dev`, a package in `directory` (relative to the repository root,
  * with `/` separators) of the repository whose root manifest is `root`. `missing` lists the
  * link fields the root does not provide, which the published manifest then leaves out.
+ * @param {Record<string, any>} dev
+ * @param {Record<string, any>} root
+ * @param {string} directory
+ * @returns {{ manifest: Record<string, any>, missing: string[] }}
  */
 export function publishedManifest(dev, root, directory) {
   const links = {
@@ -63,6 +67,7 @@ export function publishedManifest(dev, root, directory) {
     homepage: typeof root.homepage === 'string' ? root.homepage : undefined,
     bugs: root.bugs,
   };
+  /** @type {Record<string, any>} */
   const manifest = {};
   const place = () => {
     for (const field of LINK_FIELDS) if (links[field] !== undefined) manifest[field] = links[field];
@@ -72,6 +77,13 @@ export function publishedManifest(dev, root, directory) {
     if (MONOREPO_FIELDS.has(key) || LINK_FIELDS.includes(key)) continue;
     if (key === 'exports') {
       manifest.exports = withoutConditions(value);
+    } else if (key === 'bin') {
+      // npm publish rewrites `./bin/x.js` to `bin/x.js` and warns that it did.
+      const strip = (path) => (typeof path === 'string' ? path.replace(/^\.\//, '') : path);
+      manifest.bin =
+        typeof value === 'object' && value !== null
+          ? Object.fromEntries(Object.entries(value).map(([name, path]) => [name, strip(path)]))
+          : strip(value);
     } else if (key === 'scripts') {
       const kept = Object.entries(value).filter(([name]) => INSTALL_SCRIPTS.includes(name));
       if (kept.length > 0) manifest.scripts = Object.fromEntries(kept);
@@ -95,7 +107,8 @@ export function referencedFiles(manifest) {
     if (typeof value === 'string') found.add(value);
     else if (value !== null && typeof value === 'object') Object.values(value).forEach(add);
   };
-  for (const field of ['main', 'module', 'types', 'typings', 'bin', 'exports']) add(manifest[field]);
+  for (const field of ['main', 'module', 'types', 'typings', 'bin', 'exports'])
+    add(manifest[field]);
   return [...found]
     .filter((path) => !path.includes('*'))
     .map((path) => path.replace(/^\.\//, ''))
@@ -116,7 +129,8 @@ export function ships(files, path) {
 export function shippingProblems(dir, manifest) {
   const problems = [];
   for (const path of referencedFiles(manifest)) {
-    if (!existsSync(join(dir, path))) problems.push(`${path} does not exist (is the package built?)`);
+    if (!existsSync(join(dir, path)))
+      problems.push(`${path} does not exist (is the package built?)`);
     else if (!ships(manifest.files, path)) problems.push(`${path} is not in "files"`);
   }
   if (!existsSync(join(dir, 'LICENSE'))) problems.push('LICENSE does not exist');
@@ -135,11 +149,11 @@ function build(root, dev) {
   const project = dev.nx?.name;
   if (typeof project !== 'string') throw new Error(`${dev.name} has no nx.name to build`);
   const nx = createRequire(join(root, 'package.json')).resolve('nx/bin/nx.js');
-  const run = spawnSync(
-    process.execPath,
-    [nx, 'run', `${project}:build`, '--outputStyle=static'],
-    { cwd: root, stdio: ['ignore', 2, 2], env: { ...process.env, NX_DAEMON: 'false' } },
-  );
+  const run = spawnSync(process.execPath, [nx, 'run', `${project}:build`, '--outputStyle=static'], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
   if (run.status !== 0) throw new Error(`nx run ${project}:build failed`);
 }
 
@@ -154,11 +168,18 @@ export function apply(dir, root, { log = () => {} } = {}) {
   }
   const text = readFileSync(path, 'utf8');
   const dev = JSON.parse(text);
-  const { manifest, missing } = publishedManifest(dev, readJson(join(root, 'package.json')), repositoryDirectory(root, dir));
+  const { manifest, missing } = publishedManifest(
+    dev,
+    readJson(join(root, 'package.json')),
+    repositoryDirectory(root, dir),
+  );
   const problems = shippingProblems(dir, manifest);
-  if (problems.length > 0) throw new Error(`${dev.name} cannot be packed:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new Error(`${dev.name} cannot be packed:\n  ${problems.join('\n  ')}`);
   if (missing.length > 0) {
-    log(`${dev.name}: the root package.json has no ${missing.join(', ')}; the published manifest leaves them out`);
+    log(
+      `${dev.name}: the root package.json has no ${missing.join(', ')}; the published manifest leaves them out`,
+    );
   }
   writeFileSync(backup, text);
   writeJson(path, manifest);
@@ -177,7 +198,10 @@ function main(argv) {
   const [command, ...rest] = argv;
   const noBuild = rest.includes('--no-build');
   const rootAt = rest.indexOf('--root');
-  const root = rootAt >= 0 ? resolve(rest[rootAt + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const root =
+    rootAt >= 0
+      ? resolve(rest[rootAt + 1])
+      : resolve(dirname(fileURLToPath(import.meta.url)), '../..');
   const dir = process.cwd();
   const log = (line) => process.stderr.write(`${line}\n`);
   if (command === 'prepack') {

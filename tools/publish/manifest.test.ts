@@ -11,8 +11,8 @@ import {
   publishedManifest,
   referencedFiles,
   restore,
-  ships,
   shippingProblems,
+  ships,
 } from './manifest.mjs';
 
 const tool = fileURLToPath(new URL('./manifest.mjs', import.meta.url));
@@ -93,9 +93,10 @@ describe('publishedManifest', () => {
       .filter((key) => !dropped.has(key))
       .flatMap((key) => (key === 'license' ? [key, 'repository', 'homepage', 'bugs'] : [key]));
     expect(Object.keys(manifest)).toEqual(expectedOrder);
-    for (const key of ['name', 'version', 'files', 'bin', 'dependencies', 'publishConfig']) {
+    for (const key of ['name', 'version', 'files', 'dependencies', 'publishConfig']) {
       expect(manifest[key]).toEqual(dev[key as keyof typeof dev]);
     }
+    expect(manifest.bin).toEqual({ example: 'bin/example.js' }); // as npm publish would rewrite it
     expect(manifest.repository).toEqual({
       type: 'git',
       url: 'git+https://example.invalid/sona.git',
@@ -106,7 +107,11 @@ describe('publishedManifest', () => {
   });
 
   it('takes a repository given as a string, and leaves out and lists what the root lacks', () => {
-    const fromString = publishedManifest(dev, { repository: 'https://example.invalid/sona.git' }, 'p');
+    const fromString = publishedManifest(
+      dev,
+      { repository: 'https://example.invalid/sona.git' },
+      'p',
+    );
     expect(fromString.manifest.repository).toEqual({
       type: 'git',
       url: 'https://example.invalid/sona.git',
@@ -115,11 +120,20 @@ describe('publishedManifest', () => {
     expect(fromString.missing).toEqual(['homepage', 'bugs']);
     const bare = publishedManifest({ ...dev, homepage: 'stale' }, {}, 'p');
     expect(bare.missing).toEqual(['repository', 'homepage', 'bugs']);
-    for (const field of ['repository', 'homepage', 'bugs']) expect(field in bare.manifest).toBe(false);
+    for (const field of ['repository', 'homepage', 'bugs'])
+      expect(field in bare.manifest).toBe(false);
   });
 
   it('removes exactly the @sona/source conditions of any exports tree, at any depth', () => {
-    const key = fc.constantFrom('@sona/source', 'import', 'require', 'types', 'default', 'node', './sub');
+    const key = fc.constantFrom(
+      '@sona/source',
+      'import',
+      'require',
+      'types',
+      'default',
+      'node',
+      './sub',
+    );
     const { tree } = fc.letrec((tie) => ({
       tree: fc.oneof(
         { depthSize: 'small' },
@@ -269,7 +283,9 @@ describe('npm pack through prepack and postpack', () => {
         encoding: 'utf8',
       }),
     );
-    expect(inside).toEqual(publishedManifest(JSON.parse(before), root, 'packages/example').manifest);
+    expect(inside).toEqual(
+      publishedManifest(JSON.parse(before), root, 'packages/example').manifest,
+    );
     expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe(before);
     expect(existsSync(join(dir, BACKUP))).toBe(false);
   });

@@ -51,7 +51,13 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
-run(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--outputStyle=static']);
+run(process.execPath, [
+  require.resolve('nx/bin/nx.js'),
+  'run-many',
+  '-t',
+  'build',
+  '--outputStyle=static',
+]);
 const applied = [];
 try {
   for (const dir of packages) {
