@@ -19,9 +19,12 @@ export function firstTsBlock(markdown) {
 /** The bare package names a module imports (`@scope/name` or `name`; `node:` builtins left out). */
 export function importedPackages(code) {
   const names = new Set();
-  for (const m of code.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+  for (const m of code.matchAll(
+    /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm,
+  )) {
     const specifier = m[1] ?? m[2] ?? m[3];
-    if (specifier.startsWith('.') || specifier.startsWith('node:') || specifier.startsWith('/')) continue;
+    if (specifier.startsWith('.') || specifier.startsWith('node:') || specifier.startsWith('/'))
+      continue;
     const parts = specifier.split('/');
     names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
   }
