@@ -4,6 +4,8 @@
  * not ship.
  */
 
+import { ships } from './manifest.mjs';
+
 const FENCE = /^```(\w*)[^\n]*\n([\s\S]*?)^```[ \t]*$/gm;
 
 /** The fenced code blocks of a Markdown text, in order: `{ lang, code, index }`. */
@@ -91,16 +93,11 @@ export function namedPaths(markdown) {
  * the ones git ignores (build outputs such as `dist` or `build`, made on the user's machine too).
  */
 export function repoOnlyPaths(markdown, { files, entries, ignored }) {
-  const shipped = (path) =>
-    files.some((entry) => {
-      const e = entry.replace(/^\.\//, '').replace(/\/$/, '');
-      return path === e || path.startsWith(`${e}/`) || path === `${e}/`;
-    });
   return namedPaths(markdown).filter(({ path, link }) => {
     if (link) return true;
     if (path.startsWith('../')) return true;
     const first = path.replace(/^\.\//, '').split('/')[0];
     if (!entries.includes(first) || ignored.includes(first)) return false;
-    return !shipped(path.replace(/^\.\//, ''));
+    return !ships(files, path.replace(/^\.\//, ''));
   });
 }
