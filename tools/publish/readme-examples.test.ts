@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { transformSync } from 'esbuild';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstTsBlock } from './readme.mjs';
 import { root, workspacePackages } from './workspace';
@@ -43,7 +43,9 @@ beforeAll(() => {
   for (const { folder, block } of examples) {
     if (block === undefined) continue;
     writeFileSync(join(project, `${folder}.ts`), block.code);
-    const js = transformSync(block.code, { loader: 'ts', format: 'esm', target: 'node20' }).code;
+    const js = ts.transpileModule(block.code, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     writeFileSync(join(project, `${folder}.mjs`), js);
   }
 });
