@@ -5,9 +5,5 @@ import { sonaTsup } from '../../tools/tsup-preset';
 // `dist/worker.js` relative to the module that starts it. `shims` gives the CJS build an
 // `import.meta.url` to resolve that path from.
 export default defineConfig(
-  sonaTsup({
-    entry: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/worker.ts' },
-    dts: { entry: { index: 'src/index.ts' } },
-    shims: true,
-  }),
+  sonaTsup({ nodeEntries: { cli: 'src/cli.ts', worker: 'src/worker.ts' }, shims: true }),
 );

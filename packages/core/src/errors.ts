@@ -1,3 +1,5 @@
+import { brandClass, hasBrand, SONA_ERROR_BRAND } from './brand';
+
 /**
  * Every error a @sona package raises is a `SonaError` whose `code` is one of
  * these strings. Codes are a stable contract: never renamed, never reused.
@@ -49,6 +51,11 @@ export interface SonaErrorOptions {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `instanceof SonaError` and `isSonaError` hold for a SonaError from any copy of @sona/core (the
+ * ESM and CJS builds are two copies): they check a brand, not the prototype chain. Subclasses
+ * keep the ordinary prototype check.
+ */
 export class SonaError extends Error {
   readonly code: SonaErrorCode;
   readonly path: string | undefined;
@@ -69,6 +76,10 @@ export class SonaError extends Error {
   }
 }
 
+brandClass(SonaError, SONA_ERROR_BRAND);
+
 export function isSonaError(value: unknown, code?: SonaErrorCode): value is SonaError {
-  return value instanceof SonaError && (code === undefined || value.code === code);
+  return (
+    hasBrand(value, SONA_ERROR_BRAND) && (code === undefined || (value as SonaError).code === code)
+  );
 }

@@ -1,5 +1,6 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { brandClass, RNG_BRAND } from './brand';
 import { SonaError } from './errors';
 
 type Generator = ReturnType<typeof xoroshiro128plusFromState>;
@@ -74,7 +75,8 @@ function checkWords(value: unknown, name: string): Words {
  * The one source of randomness in SONA: a seeded xoroshiro128+ stream
  * (pure-rand) with the draws the packages need. `fork(label)` derives an
  * independent stream from this stream's identity and the label alone, so a
- * fork is the same whatever was drawn from the parent before it.
+ * fork is the same whatever was drawn from the parent before it. `instanceof Rng` holds for an
+ * Rng from any copy of @sona/core (a brand check, see SonaError).
  */
 export class Rng {
   readonly #key: Words;
@@ -216,6 +218,8 @@ export class Rng {
     return items[this.int(items.length)]!;
   }
 }
+
+brandClass(Rng, RNG_BRAND);
 
 export function createRng(seed: number): Rng {
   return Rng.seeded(seed);
