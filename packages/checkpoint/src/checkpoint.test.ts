@@ -236,6 +236,37 @@ describe('signatures', () => {
     expect(codes).toContain('CHECKPOINT_HASH_MISMATCH');
   });
 
+  it('one signature has one spelling: any other base64 of the same 64 bytes is CHECKPOINT_SCHEMA', () => {
+    const { privateKey, publicKey } = pair();
+    const signed = signCheckpoint(createCheckpoint(small()), privateKey);
+    const value = signed.signature!.value;
+    expect(value).toMatch(/^[A-Za-z0-9+/]{86}==$/);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const last = alphabet.indexOf(value[85]!);
+    // The last character carries 2 bits of the last byte; its other 4 bits are padding.
+    const respellings = Array.from({ length: 15 }, (_, k) => {
+      const other = alphabet[(last & 0b110000) | ((last + k + 1) & 0b1111)]!;
+      return `${value.slice(0, 85)}${other}==`;
+    });
+    for (const respelled of respellings) {
+      expect(Buffer.from(respelled, 'base64').equals(Buffer.from(value, 'base64'))).toBe(true);
+      const doc = { ...signed, signature: { ...signed.signature!, value: respelled } };
+      for (const options of [{ publicKey }, {}]) {
+        const { result } = verifyCheckpointValue(doc, options);
+        expect(result.ok).toBe(false);
+        expect(result.signature).toBe('invalid');
+        expect(result.errors.map((e) => [e.code, e.path])).toEqual([
+          ['CHECKPOINT_SCHEMA', 'signature.value'],
+        ]);
+      }
+    }
+    expect(verifyCheckpointValue(signed, { publicKey }).result.level).toBe('signed');
+    for (const bad of ['', `${value.slice(0, 84)}==`, `${value}AAAA`, value.replace(/==$/, 'A=')]) {
+      const doc = { ...signed, signature: { ...signed.signature!, value: bad } };
+      expect(verifyCheckpointValue(doc).result.errors[0]?.path).toBe('signature.value');
+    }
+  });
+
   it('signs exactly the documented message', () => {
     expect(signedMessage('0123456789abcdef', 'ab'.repeat(32)).toString()).toBe(
       `sona-checkpoint/v1\n0123456789abcdef\n${'ab'.repeat(32)}`,

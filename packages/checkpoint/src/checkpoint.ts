@@ -1,10 +1,11 @@
 import { decodeFloat32, encodeFloat32, SonaError } from '@sona/core';
-import { type CheckpointIssue, FORBIDDEN_KEYS, issue, issuesToError } from './issues';
+import { type CheckpointIssue, issue, issuesToError, MAX_DEPTH } from './issues';
 import { checkJsonText } from './json-text';
 import { appendPath } from './path';
 import { decodePlainData, encodePlainData, type JsonValue } from './plain-data';
 import { type KeyInput, publicKeyOf, signatureIssues, signStateHash } from './signature';
 import {
+  CHECKPOINT_FIELDS,
   CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,
   type CheckpointState,
@@ -43,7 +44,10 @@ export interface VerifyResult {
 
 export interface VerifiedDocument {
   readonly result: VerifyResult;
-  /** The checkpoint when `result.ok`. */
+  /**
+   * The checkpoint when `result.ok`: exactly what was checked, deeply frozen (for an object in
+   * memory, a copy of it that shares nothing with it).
+   */
   readonly checkpoint: Checkpoint | null;
 }
 
@@ -75,23 +79,51 @@ export function isValidatedCheckpoint(value: unknown): value is Checkpoint {
   return typeof value === 'object' && value !== null && validated.has(value);
 }
 
-/** A deep copy of JSON-like input; -0 becomes 0 (as it would after a save and load). */
-function copyData(value: unknown, path: string): unknown {
-  if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item, i) => copyData(item, appendPath(path, i)));
-  if (ArrayBuffer.isView(value) || Object.getPrototypeOf(value) !== Object.prototype) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const childPath = appendPath(path, key);
-    if (FORBIDDEN_KEYS.has(key)) {
-      throw new SonaError('CHECKPOINT_FORBIDDEN_KEY', `the key "${key}" is not allowed`, {
-        path: childPath,
+/** Most values (array slots included) one copy visits; past it the input is refused. */
+const MAX_COPIED_VALUES = 10_000_000;
+
+/**
+ * A deep copy of JSON-like input that reads every property exactly once (so a getter or Proxy
+ * cannot show validation one value and serialisation another); -0 becomes 0, as it would after
+ * a save and load. What is not JSON data (class instances, typed arrays, functions, symbol
+ * keys, `__proto__` keys, holes, nesting past `MAX_DEPTH`) is carried over as it is, for
+ * validation to report with its path; nothing is called but property reads.
+ */
+function copyData(root: unknown): unknown {
+  let budget = MAX_COPIED_VALUES;
+  const copy = (value: unknown, depth: number): unknown => {
+    if (--budget < 0) {
+      throw new SonaError('CHECKPOINT_SCHEMA', `more than ${MAX_COPIED_VALUES} JSON values`);
+    }
+    if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
+    if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+    if (Array.isArray(value)) {
+      const length = value.length;
+      const out: unknown[] = new Array(length);
+      for (let i = 0; i < length; i++) {
+        if (--budget < 0) {
+          throw new SonaError('CHECKPOINT_SCHEMA', `more than ${MAX_COPIED_VALUES} JSON values`);
+        }
+        if (i in value) out[i] = copy(value[i], depth + 1);
+      }
+      return out;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value;
+    const out: Record<PropertyKey, unknown> = {};
+    for (const key of [...Object.keys(value), ...Object.getOwnPropertySymbols(value)]) {
+      const item = copy((value as Record<PropertyKey, unknown>)[key], depth + 1);
+      // defineProperty keeps a "__proto__" key a key (for validation to refuse), never a prototype.
+      Object.defineProperty(out, key, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
       });
     }
-    out[key] = copyData((value as Record<string, unknown>)[key], childPath);
-  }
-  return out;
+    return out;
+  };
+  return copy(root, 0);
 }
 
 function tensorText(value: unknown, path: string): string {
@@ -107,7 +139,7 @@ function adapterJson(adapter: LoraAdapterState, path: string): LoraAdapterJson {
   }
   const { A, B, ...scalars } = adapter;
   return {
-    ...(copyData(scalars, path) as Omit<LoraAdapterJson, 'A' | 'B'>),
+    ...(copyData(scalars) as Omit<LoraAdapterJson, 'A' | 'B'>),
     A: tensorText(A, appendPath(path, 'A')),
     B: tensorText(B, appendPath(path, 'B')),
   };
@@ -145,8 +177,8 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
   const { data: centroids, ...centroidShape } = state.patternCentroids;
   const content = {
     version: CHECKPOINT_FORMAT_VERSION,
-    model: copyData(state.model, 'model'),
-    config: copyData(state.config, 'config'),
+    model: copyData(state.model),
+    config: copyData(state.config),
     loraWeights: state.loraWeights === null ? null : adapterJson(state.loraWeights, 'loraWeights'),
     multiHeadLoRA:
       multi === null
@@ -159,23 +191,23 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
                 adapterJson(multi.heads[type]!, appendPath('multiHeadLoRA.heads', type)),
               ]),
             ),
-            headOrder: copyData([...multi.headOrder], 'multiHeadLoRA.headOrder') as string[],
+            headOrder: copyData([...multi.headOrder]) as string[],
           },
-    trajectoryStats: copyData(state.trajectoryStats, 'trajectoryStats'),
+    trajectoryStats: copyData(state.trajectoryStats),
     ewcState:
       ewc === null
         ? null
         : {
-            lambda: copyData(ewc.lambda, 'ewcState.lambda'),
+            lambda: copyData(ewc.lambda),
             fisher: tensorText(ewc.fisher, 'ewcState.fisher'),
             anchor: tensorText(ewc.anchor, 'ewcState.anchor'),
           },
     patternCentroids: {
-      ...(copyData(centroidShape, 'patternCentroids') as object),
+      ...(copyData(centroidShape) as object),
       data: tensorText(centroids, 'patternCentroids.data'),
     },
     patternQualities: tensorText(state.patternQualities, 'patternQualities'),
-    improvementHistory: copyData(state.improvementHistory, 'improvementHistory'),
+    improvementHistory: copyData(state.improvementHistory),
     engine:
       state.engine === undefined || state.engine === null ? null : encodePlainData(state.engine),
   };
@@ -190,19 +222,27 @@ export function createCheckpoint(state: CheckpointState): Checkpoint {
 
 /**
  * Checks a checkpoint document already in memory (for example one received as an object):
- * never throws for a bad document, only for a bad `publicKey` argument.
+ * never throws for a bad document, only for a bad `publicKey` argument. Every property of
+ * `doc` is read once, into the copy that is checked and returned.
  */
 export function verifyCheckpointValue(doc: unknown, options: VerifyOptions = {}): VerifiedDocument {
   const publicKey = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
+  if (isValidatedCheckpoint(doc)) {
+    const validation = validateCheckpointValue(doc);
+    return finish(doc, validation.issues, validation.computedHash, publicKey, true);
+  }
+  let copy: unknown;
   let validation: ReturnType<typeof validateCheckpointValue>;
   try {
-    validation = validateCheckpointValue(doc);
+    // Checked and returned is one copy, read once: the caller's object may change under us.
+    copy = copyData(doc);
+    validation = validateCheckpointValue(copy);
   } catch (cause) {
     // Only an object built in memory can get here (a getter or a Proxy that throws).
     const message = `not readable as JSON data: ${cause instanceof Error ? cause.message : 'unknown error'}`;
-    return finish(null, [issue('CHECKPOINT_SCHEMA', '', message)], null, publicKey, false);
+    return finish(null, [issue('CHECKPOINT_SCHEMA', '', message)], null, publicKey, true);
   }
-  return finish(doc, validation.issues, validation.computedHash, publicKey, false);
+  return finish(copy, validation.issues, validation.computedHash, publicKey, true);
 }
 
 function finish(
@@ -255,18 +295,51 @@ function finish(
 
 /** Like `verifyCheckpointValue`, from JSON text: syntax, truncation and duplicate keys too. */
 export function verifyCheckpointText(text: string, options: VerifyOptions = {}): VerifiedDocument {
+  return verifyText(text, options).verified;
+}
+
+/** Fields only a checkpoint has (`version`, `model` and `config` are common elsewhere too). */
+const CHECKPOINT_ONLY_FIELDS = CHECKPOINT_FIELDS.filter(
+  (field) => !['version', 'model', 'config', 'signature'].includes(field),
+);
+
+/**
+ * `verifyCheckpointText`, and whether the text is some other JSON document: JSON that is not
+ * an object, or an object with none of the fields only a checkpoint has (a `package.json`).
+ * Text that is not JSON is not "other JSON": it may be a damaged checkpoint.
+ */
+export function verifyText(
+  text: string,
+  options: VerifyOptions = {},
+): { verified: VerifiedDocument; otherJson: boolean } {
   const publicKey = options.publicKey === undefined ? undefined : publicKeyOf(options.publicKey);
   const syntax = checkJsonText(text);
-  if (syntax !== null) return finish(null, [syntax], null, publicKey, true);
+  if (syntax !== null) {
+    return { verified: finish(null, [syntax], null, publicKey, true), otherJson: false };
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
-    return finish(null, [issue('CHECKPOINT_NOT_JSON', '', message)], null, publicKey, true);
+    const verified = finish(
+      null,
+      [issue('CHECKPOINT_NOT_JSON', '', message)],
+      null,
+      publicKey,
+      true,
+    );
+    return { verified, otherJson: false };
   }
   const { issues, computedHash } = validateCheckpointValue(doc);
-  return finish(doc, issues, computedHash, publicKey, true);
+  const verified = finish(doc, issues, computedHash, publicKey, true);
+  const otherJson =
+    !verified.result.ok &&
+    (doc === null ||
+      typeof doc !== 'object' ||
+      Array.isArray(doc) ||
+      !CHECKPOINT_ONLY_FIELDS.some((field) => Object.hasOwn(doc, field)));
+  return { verified, otherJson };
 }
 
 /** Parses and fully checks checkpoint text; throws a SonaError with the first problem's code. */
@@ -276,13 +349,15 @@ export function parseCheckpoint(text: string, options: VerifyOptions = {}): Chec
   return checkpoint;
 }
 
-/** The checkpoint itself if this library made it, else a validated deep copy; throws if invalid. */
+/**
+ * The checkpoint itself if this library made it, else the validated deep copy (frozen, sharing
+ * nothing with the caller's object); throws if invalid.
+ */
 export function requireValid(checkpoint: Checkpoint): Checkpoint {
   if (isValidatedCheckpoint(checkpoint)) return checkpoint;
   const { result, checkpoint: valid } = verifyCheckpointValue(checkpoint);
   if (valid === null) throw issuesToError(result.errors as CheckpointIssue[]);
-  // A copy, so that freezing it never touches the caller's objects.
-  return sealValidated(structuredClone(valid));
+  return valid;
 }
 
 /** A copy of a valid checkpoint with an Ed25519 signature over its stateHash (replacing any). */

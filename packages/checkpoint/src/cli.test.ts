@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import packageJson from '../package.json';
 import { createCheckpoint } from './checkpoint';
 import { saveCheckpoint, serializeCheckpoint } from './io';
-import { bundleForChildProcess } from './test-bundle';
+import { bundleCli, runCliProcess } from './test-cli';
 import { seededState } from './test-fixtures';
 
 let cli: string;
@@ -14,8 +13,7 @@ let dir: string;
 
 /** Runs `sona-checkpoint ...args` as a real process in the test directory. */
 function run(...args: string[]) {
-  const child = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+  return runCliProcess(cli, dir, args);
 }
 
 function runJson(...args: string[]) {
@@ -24,7 +22,7 @@ function runJson(...args: string[]) {
 }
 
 beforeAll(async () => {
-  cli = await bundleForChildProcess(fileURLToPath(new URL('./cli.ts', import.meta.url)), 'cli');
+  cli = await bundleCli();
   dir = await mkdtemp(join(tmpdir(), 'sona-checkpoint-cli-'));
   const size = { dim: 8, replayItems: 2, epochs: 3 };
   await saveCheckpoint(
@@ -48,8 +46,8 @@ describe('sona-checkpoint verify', () => {
   it('exits 0 when every file passes, with a readable table', () => {
     const { code, stdout } = run('verify', 'a.json', 'b.json');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^FILE\s+STATUS\s+STATE HASH\s+SIGNING KEY\n/);
-    expect(stdout).toMatch(/a\.json\s+integrity only\s+[0-9a-f]{16}\s+-/);
+    expect(stdout).toMatch(/^FILE\s+STATUS\s+STATE HASH\s+SIGNATURE\n/);
+    expect(stdout).toMatch(/a\.json\s+integrity only\s+[0-9a-f]{16}\s+unsigned\n/);
     expect(stdout).toContain('2 of 2 checkpoint(s) pass');
   });
 
@@ -98,18 +96,73 @@ describe('sona-checkpoint verify', () => {
   });
 
   it.each([
-    [['verify']],
-    [['verify', 'a.json', '--bogus']],
-    [['verify', 'a.json', '--key', 'no-such-key.pub']],
-    [['verify', 'a.json', '--max-bytes', '-3']],
-    [['verify', 'a.json', '--out', 'x']],
-    [['frobnicate']],
-    [[]],
-  ])('exits 2 on a usage error: %j', (args) => {
+    [
+      ['verify'],
+      'sona-checkpoint verify: verify needs at least one FILE',
+      '"sona-checkpoint verify --help" shows the usage',
+    ],
+    [
+      ['verify', 'a.json', '--bogus'],
+      'sona-checkpoint verify: unknown option --bogus',
+      '"sona-checkpoint verify --help" shows the usage',
+    ],
+    [
+      ['verify', 'a.json', '--jsno'],
+      'sona-checkpoint verify: unknown option --jsno',
+      'did you mean --json?',
+    ],
+    [
+      ['verify', 'a.json', '--max-byte=9'],
+      'sona-checkpoint verify: unknown option --max-byte',
+      'did you mean --max-bytes N?',
+    ],
+    [
+      ['verify', 'a.json', '--json', '--json'],
+      'sona-checkpoint verify: --json is given twice',
+      'give --json once',
+    ],
+    [
+      ['verify', 'a.json', '--key', 'no-such-key.pub'],
+      'sona-checkpoint verify: cannot read the key file no-such-key.pub: no such file',
+      '"sona-checkpoint verify --help" shows the usage',
+    ],
+    [
+      ['verify', 'a.json', '--max-bytes', '-3'],
+      'sona-checkpoint verify: --max-bytes needs a value',
+      'write --max-bytes=-3 if -3 is the value',
+    ],
+    [
+      ['verify', 'a.json', '--max-bytes=1e3'],
+      'sona-checkpoint verify: --max-bytes needs a whole number from 0 to 9007199254740991, got "1e3"',
+      '"sona-checkpoint verify --help" shows the usage',
+    ],
+    [
+      ['verify', 'a.json', '--out', 'x'],
+      'sona-checkpoint verify: unknown option --out',
+      '--out is an option of sign and keygen',
+    ],
+    [['verfy', 'a.json'], 'sona-checkpoint: unknown command "verfy"', 'did you mean verify?'],
+    [
+      ['frobnicate'],
+      'sona-checkpoint: unknown command "frobnicate"',
+      'the commands are verify, list, compare, sign, keygen',
+    ],
+    [
+      ['keygen', '--force', '--force'],
+      'sona-checkpoint keygen: --force is given twice',
+      'give --force once',
+    ],
+  ])('a usage error is one line and one hint, exit 2: %j', (args, line, hint) => {
     const { code, stderr, stdout } = run(...args);
     expect(code).toBe(2);
-    expect(stderr).toContain('Usage: sona-checkpoint');
+    expect(stderr).toBe(`${line}\nhint: ${hint}\n`);
     expect(stdout).toBe('');
+  });
+
+  it('without a command it prints the whole usage and exits 2', () => {
+    const { code, stderr } = run();
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: sona-checkpoint <command>');
   });
 
   it('--max-bytes refuses larger files', () => {
@@ -183,6 +236,7 @@ describe('sona-checkpoint list and compare', () => {
     expect(Object.keys(a)).toEqual([
       'file',
       'bytes',
+      'kind',
       'ok',
       'level',
       'signature',
@@ -200,7 +254,12 @@ describe('sona-checkpoint list and compare', () => {
       patterns: 3,
       trajectories: 100,
     });
-    expect(byName.get('tampered.json')).toMatchObject({ ok: false, summary: null });
+    expect(a.kind).toBe('checkpoint');
+    expect(byName.get('tampered.json')).toMatchObject({
+      kind: 'checkpoint',
+      ok: false,
+      summary: null,
+    });
   });
 
   it('list prints a table and exits 1 for a directory that cannot be read', () => {
@@ -251,8 +310,24 @@ describe('sona-checkpoint list and compare', () => {
     expect(run('compare', 'a.json').code).toBe(2);
   });
 
-  it('help exits 0', () => {
-    expect(run('--help').code).toBe(0);
-    expect(run('verify', '--help').stdout).toContain('Usage: sona-checkpoint');
+  it('help exits 0; each command has its own', () => {
+    const all = run('--help');
+    expect(all.code).toBe(0);
+    for (const name of ['verify', 'list', 'compare', 'sign', 'keygen']) {
+      expect(all.stdout).toContain(`  ${name} `);
+      const one = run(name, '--help');
+      expect(one.code).toBe(0);
+      expect(one.stdout).toMatch(new RegExp(`^Usage: sona-checkpoint ${name}`));
+      expect(run('help', name).stdout).toBe(one.stdout);
+      expect(run(name, '-h').stdout).toBe(one.stdout);
+    }
+  });
+
+  it('--version prints the package version', () => {
+    for (const args of [['--version'], ['verify', '--version']]) {
+      const { code, stdout } = run(...args);
+      expect(code).toBe(0);
+      expect(stdout).toBe(`sona-checkpoint ${packageJson.version}\n`);
+    }
   });
 });

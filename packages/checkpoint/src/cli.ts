@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { colorEnabled } from '@sona/core/cli';
 import { runCli } from './cli-main';
 
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  color: colorEnabled(process.stdout),
 }).then(
   (code) => {
     process.exitCode = code;

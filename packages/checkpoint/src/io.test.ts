@@ -115,6 +115,41 @@ describe('save → load → verify', () => {
     }
   });
 
+  it('saves the copy it checked: a getter or Proxy that changes value cannot get a file that fails its hash', async () => {
+    const valid = createCheckpoint(seededState(9, { dim: 4, patterns: 1, replayItems: 1 }));
+    const plain = JSON.parse(serializeCheckpoint(valid));
+    let reads = 0;
+    const shifting = {
+      ...plain,
+      get model() {
+        reads++;
+        return reads === 1 ? plain.model : { ...plain.model, name: 'changed after the check' };
+      },
+    };
+    const seedReads = new Map<string, number>();
+    const proxy = new Proxy(plain, {
+      get(target, key, receiver) {
+        if (key !== 'config') return Reflect.get(target, key, receiver);
+        const n = (seedReads.get('config') ?? 0) + 1;
+        seedReads.set('config', n);
+        return n === 1 ? target.config : { ...target.config, seed: 12345 };
+      },
+    });
+    for (const [name, input] of [
+      ['getter', shifting],
+      ['proxy', proxy],
+    ] as const) {
+      const path = join(dir, `shifting-${name}.json`);
+      await saveCheckpoint(path, input as Checkpoint);
+      const result = await verifyCheckpoint(path);
+      expect(result.errors).toEqual([]);
+      expect(result.stateHash).toBe(valid.stateHash);
+      expect(await readFile(path, 'utf8')).toBe(serializeCheckpoint(valid));
+    }
+    expect(reads).toBe(1);
+    expect(seedReads.get('config')).toBe(1);
+  });
+
   it('rejects a bad maxBytes as an argument error', async () => {
     expect(await rejection(loadCheckpoint(join(dir, 'keep.json'), { maxBytes: -1 }))).toBe(
       'INVALID_ARGUMENT',

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { type FileHandle, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SonaError } from '@sona/core';
 import {
   parseCheckpoint,
@@ -8,11 +7,12 @@ import {
   type VerifiedDocument,
   type VerifyOptions,
   type VerifyResult,
-  verifyCheckpointText,
   verifyCheckpointValue,
+  verifyText,
 } from './checkpoint';
+import { readRegularFile, writeFileAtomic } from './files';
 import { type CheckpointIssue, issue, issuesToError } from './issues';
-import type { Checkpoint } from './types';
+import { CHECKPOINT_FIELDS, type Checkpoint } from './types';
 
 /** Largest checkpoint file read unless `maxBytes` says otherwise: 256 MiB. */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -32,79 +32,23 @@ function checkMaxBytes(maxBytes: number): number {
   return maxBytes;
 }
 
-function ioIssue(path: string, cause: unknown): CheckpointIssue {
-  const code = (cause as NodeJS.ErrnoException)?.code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : cause instanceof Error
-            ? cause.message
-            : String(cause);
-  return issue('CHECKPOINT_IO', '', `cannot read ${path}: ${why}`);
+/** Reads a checkpoint file as UTF-8 text (see `readRegularFile` for the limits). */
+async function readText(path: string, maxBytes: number): Promise<TextOrIssue> {
+  const read = await readRegularFile(path, maxBytes);
+  if (read.problem !== undefined) {
+    const code = read.problem === 'too-large' ? 'CHECKPOINT_TOO_LARGE' : 'CHECKPOINT_IO';
+    return { issue: issue(code, '', read.message) };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(read.bytes) };
+  } catch {
+    return { issue: issue('CHECKPOINT_NOT_JSON', '', `${path} is not valid UTF-8`) };
+  }
 }
 
 type TextOrIssue =
   | { text: string; issue?: undefined }
   | { text?: undefined; issue: CheckpointIssue };
-
-/**
- * Reads a checkpoint file as UTF-8 text, never more than `maxBytes + 1` bytes: the size is
- * checked with fstat on the open descriptor before reading, and reading stops past the limit if
- * the file grew meanwhile. Opens non-blocking so a FIFO cannot hang the reader.
- */
-async function readText(path: string, maxBytes: number): Promise<TextOrIssue> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (cause) {
-    return { issue: ioIssue(path, cause) };
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) {
-      return { issue: issue('CHECKPOINT_IO', '', `cannot read ${path}: not a regular file`) };
-    }
-    const tooLarge = (size: string) =>
-      issue(
-        'CHECKPOINT_TOO_LARGE',
-        '',
-        `${path} is ${size} bytes, more than maxBytes = ${maxBytes}`,
-      );
-    if (info.size > maxBytes) return { issue: tooLarge(String(info.size)) };
-    const limit = maxBytes + 1;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let chunkSize = Math.min(limit, Math.max(info.size + 1, 64 * 1024));
-    while (total < limit) {
-      const chunk = Buffer.allocUnsafe(Math.min(chunkSize, limit - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      chunkSize *= 2;
-    }
-    if (total > maxBytes) return { issue: tooLarge(`more than ${maxBytes}`) };
-    const bytes = Buffer.concat(chunks, total);
-    try {
-      return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
-    } catch (cause) {
-      if (cause instanceof RangeError) {
-        return {
-          issue: issue('CHECKPOINT_TOO_LARGE', '', `${path} is too large to hold as one string`),
-        };
-      }
-      return { issue: issue('CHECKPOINT_NOT_JSON', '', `${path} is not valid UTF-8`) };
-    }
-  } catch (cause) {
-    return { issue: ioIssue(path, cause) };
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
 
 /** Reads, parses and fully checks a checkpoint file; throws a SonaError naming the first problem. */
 export async function loadCheckpoint(path: string, options: LoadOptions = {}): Promise<Checkpoint> {
@@ -115,10 +59,17 @@ export async function loadCheckpoint(path: string, options: LoadOptions = {}): P
 }
 
 async function verifyFile(path: string, options: LoadOptions): Promise<VerifiedDocument> {
+  return (await verifyFileText(path, options)).verified;
+}
+
+async function verifyFileText(
+  path: string,
+  options: LoadOptions,
+): Promise<{ verified: VerifiedDocument; otherJson: boolean }> {
   const maxBytes = checkMaxBytes(options.maxBytes ?? DEFAULT_MAX_BYTES);
   const read = await readText(path, maxBytes);
-  if (read.issue === undefined) return verifyCheckpointText(read.text, options);
-  return {
+  if (read.issue === undefined) return verifyText(read.text, options);
+  const verified: VerifiedDocument = {
     result: {
       ok: false,
       signed: false,
@@ -130,6 +81,7 @@ async function verifyFile(path: string, options: LoadOptions): Promise<VerifiedD
     },
     checkpoint: null,
   };
+  return { verified, otherJson: false };
 }
 
 /**
@@ -145,97 +97,41 @@ export async function verifyCheckpoint(
   return verifyCheckpointValue(pathOrObject, options).result;
 }
 
-/** Field order of saved files: the SPEC's order, then the engine state, hash and signature. */
-const FIELD_ORDER: readonly (keyof Checkpoint)[] = [
-  'version',
-  'model',
-  'config',
-  'loraWeights',
-  'multiHeadLoRA',
-  'trajectoryStats',
-  'ewcState',
-  'patternCentroids',
-  'patternQualities',
-  'improvementHistory',
-  'engine',
-  'stateHash',
-  'signature',
-];
-
 /** The text `saveCheckpoint` writes: indented JSON, fields in a fixed order, a final newline. */
 export function serializeCheckpoint(checkpoint: Checkpoint): string {
   const ordered: Record<string, unknown> = {};
-  for (const key of FIELD_ORDER) {
+  for (const key of CHECKPOINT_FIELDS) {
     if (checkpoint[key] !== undefined) ordered[key] = checkpoint[key];
   }
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
-let tempCounter = 0;
-
-async function createTemp(target: string): Promise<{ path: string; handle: FileHandle }> {
-  const dir = dirname(target);
-  for (let attempt = 0; ; attempt++) {
-    const path = join(dir, `.${basename(target)}.${process.pid}.${tempCounter++}.tmp`);
-    try {
-      return { path, handle: await open(path, 'wx', 0o644) };
-    } catch (cause) {
-      // A stale temporary file of a crashed process with the same pid: try the next name.
-      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw cause;
-    }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch (cause) {
-    // Some platforms (Windows) and file systems cannot fsync a directory; the rename stands.
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw cause;
-  } finally {
-    await handle?.close();
-  }
-}
-
 /**
  * Writes a checkpoint so that a crash at any moment leaves either the previous file or the new
- * one, never a mix: the text goes to a temporary file in the same directory
- * (`.<name>.<pid>.<n>.tmp`), is fsynced, renamed over the target, and the directory is fsynced.
- * The checkpoint is fully checked first: an invalid one is never written.
+ * one, never a mix (see `writeFileAtomic`): a temporary file in the same directory
+ * (`.<name>.<pid>.<n>.tmp`) is fsynced, renamed over the target, and the directory is fsynced.
+ * The checkpoint is fully checked first, and what is written is the copy that was checked: an
+ * invalid one is never written. The target must be absent or a regular file (a symbolic link,
+ * FIFO or device is refused with `CHECKPOINT_IO`); a replaced file keeps its permission bits.
  */
 export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
   if (typeof path !== 'string' || path === '') {
     throw new SonaError('INVALID_ARGUMENT', 'saveCheckpoint needs a file path');
   }
-  requireValid(checkpoint);
-  const target = resolve(path);
-  const text = serializeCheckpoint(checkpoint);
-  let temp: { path: string; handle: FileHandle } | undefined;
-  try {
-    temp = await createTemp(target);
-    await temp.handle.writeFile(text, 'utf8');
-    await temp.handle.sync();
-    await temp.handle.close();
-    await rename(temp.path, target);
-    temp = undefined;
-    await syncDirectory(dirname(target));
-  } catch (cause) {
-    if (temp !== undefined) {
-      await temp.handle.close().catch(() => undefined);
-      await unlink(temp.path).catch(() => undefined);
-    }
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new SonaError('CHECKPOINT_IO', `cannot write ${path}: ${message}`, { cause });
-  }
+  const valid = requireValid(checkpoint);
+  await writeFileAtomic(path, serializeCheckpoint(valid));
 }
 
 export interface CheckpointListing {
   /** Path of the file. */
   readonly file: string;
   readonly bytes: number;
+  /**
+   * `not-a-checkpoint` for a JSON document with none of a checkpoint's own fields (a
+   * `package.json`, a JSON array); it is also `result.ok: false`. Files that are not JSON at
+   * all count as (damaged) checkpoints.
+   */
+  readonly kind: 'checkpoint' | 'not-a-checkpoint';
   readonly result: VerifyResult;
   /** Summary of a valid checkpoint; null when the file is not one. */
   readonly summary: CheckpointSummary | null;
@@ -291,10 +187,12 @@ export async function listCheckpoints(
     } catch {
       // Vanished between readdir and stat: verifyFile reports it.
     }
-    const { result, checkpoint } = await verifyFile(file, options);
+    const { verified, otherJson } = await verifyFileText(file, options);
+    const { result, checkpoint } = verified;
     listings.push({
       file,
       bytes,
+      kind: otherJson ? 'not-a-checkpoint' : 'checkpoint',
       result,
       summary: checkpoint === null ? null : summarizeCheckpoint(checkpoint),
     });

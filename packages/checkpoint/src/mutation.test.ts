@@ -1,50 +1,7 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
-import { ERROR_CODES } from '@sona/core';
-import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createCheckpoint,
-  signCheckpoint,
-  type VerifyResult,
-  verifyCheckpointText,
-} from './checkpoint';
-import { serializeCheckpoint } from './io';
-import { checkpointStateArbitrary } from './test-fixtures';
-
-const signer = generateKeyPairSync('ed25519');
-
-/** A valid checkpoint's text, signed half of the time. */
-const validText = fc.tuple(checkpointStateArbitrary, fc.boolean()).map(([state, sign]) => {
-  const checkpoint = createCheckpoint(state);
-  return serializeCheckpoint(sign ? signCheckpoint(checkpoint, signer.privateKey) : checkpoint);
-});
-
-/**
- * What the hash covers, computed here without the library's own hashing code: the canonical
- * JSON of the document minus stateHash and signature.
- */
-function coveredContent(text: string): string | null {
-  try {
-    const { stateHash: _, signature: __, ...rest } = JSON.parse(text);
-    return canonicalize(rest) ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-const checkpointCodes = Object.keys(ERROR_CODES).filter((code) => code.startsWith('CHECKPOINT_'));
-
-function expectRejectedWithCodes(result: VerifyResult): void {
-  expect(result.ok).toBe(false);
-  expect(result.level).toBe('invalid');
-  expect(result.errors.length).toBeGreaterThan(0);
-  for (const error of result.errors) expect(checkpointCodes).toContain(error.code);
-}
+import { verifyCheckpointText } from './checkpoint';
+import { coveredContent, expectRejectedWithCodes, sha256, signer, validText } from './test-laws';
 
 /** How often each outcome happened, so a property that only ever saw one outcome fails. */
 const outcomes = { accepted: 0, rejected: 0 };

@@ -11,6 +11,16 @@ import { formatPath } from './path';
  */
 const BASE64_CHARACTERS = /^[A-Za-z0-9+/]*={0,2}$/;
 export const isBase64 = (text: string) => text.length % 4 === 0 && BASE64_CHARACTERS.test(text);
+/**
+ * The one base64 spelling of a 64-byte Ed25519 signature: 86 characters and `==`, the last
+ * character's unused low bits zero (`Buffer.from` would accept 16 spellings of the same bytes,
+ * so two different files would carry "one" signature).
+ */
+export function isSignatureBase64(text: string): boolean {
+  if (text.length !== 88 || !isBase64(text)) return false;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === 64 && bytes.toString('base64') === text;
+}
 export const STATE_HASH_PATTERN = /^[0-9a-f]{64}$/;
 export const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
 
@@ -81,7 +91,9 @@ export const checkpointSchema = z.strictObject({
     .strictObject({
       algorithm: z.literal('Ed25519'),
       keyId: z.string().regex(KEY_ID_PATTERN, 'must be 16 lowercase hex digits'),
-      value: z.string().refine(isBase64, 'must be base64'),
+      value: z
+        .string()
+        .refine(isSignatureBase64, 'must be the canonical base64 of 64 bytes (88 characters)'),
     })
     .optional(),
 });

@@ -163,3 +163,20 @@ export interface CheckpointState {
   /** The engine's `state()`: plain data with Float32Array tensors, or null. */
   readonly engine?: PlainData | null;
 }
+
+/** Every field of a checkpoint, in the order saved files have them: the SPEC's, then the rest. */
+export const CHECKPOINT_FIELDS: readonly (keyof Checkpoint)[] = [
+  'version',
+  'model',
+  'config',
+  'loraWeights',
+  'multiHeadLoRA',
+  'trajectoryStats',
+  'ewcState',
+  'patternCentroids',
+  'patternQualities',
+  'improvementHistory',
+  'engine',
+  'stateHash',
+  'signature',
+];

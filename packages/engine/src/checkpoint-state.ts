@@ -6,7 +6,7 @@ import type {
   TrajectoryCounts,
 } from '@sona/checkpoint';
 import type { TaskType } from '@sona/core';
-import type { EngineState } from './engine';
+import type { EngineState } from './state';
 
 /** What a checkpoint records about the run that the engine does not know itself. */
 export interface CheckpointContext {
@@ -32,6 +32,21 @@ function adapterBlock(
     for (let i = 0; i < dim; i++) B[i * rank + r] = weights[bT + r * dim + i]!;
   }
   return { dim, rank, alpha, A, B };
+}
+
+/** Per pattern: the mean quality of the recorded outcomes, weighted by their membership. */
+export function patternQualities(state: EngineState): number[] {
+  const k = state.patterns.counts.length;
+  const weight = new Float64Array(k);
+  const sum = new Float64Array(k);
+  for (const r of state.experience) {
+    r.patterns.forEach((id, j) => {
+      if (id >= k) return;
+      weight[id] = weight[id]! + r.weights[j]!;
+      sum[id] = sum[id]! + r.weights[j]! * r.quality;
+    });
+  }
+  return Array.from(weight, (w, p) => (w > 0 ? Math.min(1, Math.max(0, sum[p]! / w)) : 0));
 }
 
 /**
@@ -75,8 +90,7 @@ export function checkpointFromEngineState(
     quality += qualitySum;
   }
 
-  const centroids = state.patterns.centroids;
-  const count = state.patterns.qualities.length;
+  const count = state.patterns.counts.length;
   const improvementHistory: EpochMetrics[] = state.history.map((h) => ({ ...h }));
   const { version: sonaVersion, ...settings } = state.config;
   return {
@@ -104,12 +118,8 @@ export function checkpointFromEngineState(
       state.ewc === null
         ? null
         : { lambda: state.ewc.lambda, fisher: state.ewc.fisher, anchor: state.ewc.anchor },
-    patternCentroids: {
-      count,
-      dim,
-      data: count === 0 ? new Float32Array(0) : centroids.slice(0, count * dim),
-    },
-    patternQualities: Float32Array.from(state.patterns.qualities),
+    patternCentroids: { count, dim, data: state.patterns.centroids.slice(0, count * dim) },
+    patternQualities: Float32Array.from(patternQualities(state)),
     improvementHistory,
     engine: state as unknown as PlainData,
   };

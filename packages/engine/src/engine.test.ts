@@ -2,13 +2,9 @@ import { createRng, isSonaError, type Task, type Version } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toyWorld } from '../test/toy-world';
-import {
-  ENGINE_DEFAULTS,
-  type EngineOverrides,
-  type EngineState,
-  OTHER_HEAD,
-  SonaEngine,
-} from './engine';
+import { OTHER_HEAD } from './adapter';
+import { ENGINE_DEFAULTS, type EngineOverrides, SonaEngine } from './engine';
+import type { EngineState } from './state';
 
 function train(
   engine: SonaEngine,

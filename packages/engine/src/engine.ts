@@ -1,9 +1,5 @@
-import {
-  type Checkpoint,
-  type CheckpointState,
-  checkpointState,
-  createCheckpoint,
-} from '@sona/checkpoint';
+import type { Checkpoint, CheckpointState } from '@sona/checkpoint';
+import { checkpointState, createCheckpoint } from '@sona/checkpoint';
 import {
   type Arm,
   assertAllFinite,
@@ -13,58 +9,54 @@ import {
   assertRng,
   type Choice,
   type ChooseOptions,
-  type EpochSummary,
   isTaskType,
   isVersion,
   type Learner,
   type Outcome,
   Rng,
-  type RngState,
   SonaError,
   type Task,
   type TaskType,
   type Trajectory,
   type Version,
 } from '@sona/core';
-import { Ewc, type EwcState } from '@sona/ewc';
+import { rankForParams } from '@sona/lora';
+import { ContrastiveMemory, type Membership, PatternSet } from '@sona/patterns';
+import { PatternReplay, PrioritizedReplay, type ReplayStrategy, UniformReplay } from '@sona/replay';
+import { AdapterStack } from './adapter';
 import {
-  MicroLoRA,
-  type MicroLoRAState,
-  MultiHeadLoRA,
-  type MultiHeadLoRAState,
-  rankForParams,
-} from '@sona/lora';
-import {
-  ContrastiveMemory,
-  type ContrastiveMemoryState,
-  PatternBank,
-  type PatternBankState,
-  type PatternMatch,
-} from '@sona/patterns';
-import {
-  assertTrajectory,
-  PatternReplay,
-  type PatternReplayState,
-  PrioritizedReplay,
-  type PrioritizedReplayState,
-  type ReplayStrategy,
-  TrajectoryBuffer,
-  type TrajectoryBufferState,
-  UniformReplay,
-  type UniformReplayState,
-} from '@sona/replay';
-import { type CheckpointContext, checkpointFromEngineState } from './checkpoint-state';
-import { pickTask } from './curriculum';
+  type CheckpointContext,
+  checkpointFromEngineState,
+  patternQualities,
+} from './checkpoint-state';
+import { pickTask, usableSignals } from './curriculum';
 import { checkDdaState, type DdaState, ddaAfter, initialDda } from './dda';
-import { addTdGradient, PatternStats, scoresFromMatches } from './learning-signal';
+import { OutcomeModel } from './model';
+import { sigmoid } from './outcome-model';
 import {
-  argmax,
   initialLearningRate,
   type LearningRateState,
   nextLearningRate,
-  softmax,
   temperatureAt,
 } from './schedules';
+import {
+  checkConfig,
+  checkCurrent,
+  checkExperience,
+  checkHeader,
+  checkHistory,
+  checkLearningRate,
+  checkTypeStats,
+  ENGINE_STATE_FORMAT,
+  type EngineEpochSummary,
+  type EngineState,
+  type ExperienceRecord,
+  type ReplayItem,
+  type ReplayState,
+  replayItemChecker,
+  STREAMS,
+  type StreamName,
+} from './state';
 import { VERSION_CONFIGS, type VersionConfig } from './versions';
 
 /** Switches that turn one component of a version off or change it, for ablations. */
@@ -76,10 +68,10 @@ export type EngineOverrides = Partial<
     | 'curriculum'
     | 'dda'
     | 'replay'
-    | 'patternThreshold'
     | 'diversity'
     | 'contrastive'
     | 'learningRate'
+    | 'baseLearningRate'
     | 'ewcLambda'
     | 'temperature'
   >
@@ -100,153 +92,87 @@ export interface EngineOptions {
   readonly overrides?: EngineOverrides;
 }
 
-/** What the engine reports at the end of an epoch: the core summary and its own figures. */
-export interface EngineEpochSummary extends EpochSummary {
-  readonly meanQuality: number;
-  readonly patterns: number;
-  readonly learningRate: number;
-  readonly temperature: number;
-  readonly difficulty: number;
-}
-
-/** Per task type: trials and successes per arm (engine order) and the sum of qualities. */
-export interface TypeStatsEntry {
-  readonly type: TaskType;
-  readonly successes: number[];
-  readonly trials: number[];
-  readonly qualitySum: number;
-}
-
 /** Engine constants that are not in the SPEC's version table, documented in the README. */
 export const ENGINE_DEFAULTS = {
-  /** Replayed trajectories per recorded outcome. */
+  /** Replayed outcomes per recorded outcome (adapter training). */
   replayBatch: 4,
+  /** The adapter's gradient is clipped to this norm before each step. */
+  maxGradientNorm: 1,
+  /** Weight of the InfoNCE gradient relative to the outcome-model gradient (v3). */
+  contrastiveWeight: 1,
+  /** Recorded outcomes kept (oldest dropped at the end of an epoch) and replay slots. */
+  experienceCapacity: 10_000,
   /**
    * Task types that get a head of their own in a multi-head adapter, in the order they are first
    * recorded; later types share the `other` head (as does a type literally named `other`).
    */
   maxTypeHeads: 8,
-  /** Weight of the InfoNCE gradient relative to the TD gradient (v3). */
-  contrastiveWeight: 1,
-  /** Trajectories kept for pattern extraction (SPEC: 10,000, best 80% kept when full). */
-  bufferCapacity: 10_000,
-  /** Slots of the uniform and prioritized replay memories. */
-  replayCapacity: 10_000,
+  /**
+   * Smallest norm of a task embedding: below it a float32 vector has no usable direction (its
+   * cosines and gradients overflow), so such a task is refused up front.
+   */
+  minEmbeddingNorm: 1e-20,
 } as const;
 
-interface ReplayItem {
-  readonly quality: number;
-  readonly trajectory: Trajectory;
-  /** The task embedding before the adapter, so replay can run the adapter again. */
-  readonly input: Float32Array;
-}
-
-type AdapterState = MicroLoRAState | MultiHeadLoRAState;
-type ReplayState =
-  | UniformReplayState<ReplayItem>
-  | PatternReplayState<ReplayItem>
-  | PrioritizedReplayState<ReplayItem>;
-
-/** Everything an engine holds, as plain data (tensors as Float32Array); see `SonaEngine.fromState`. */
-export interface EngineState {
-  readonly kind: 'sona-engine';
-  readonly formatVersion: 2;
+/** What `stats()` reports: plain figures, deterministic in the seed. */
+export type EngineStats = {
   readonly version: Version;
-  readonly dim: number;
-  readonly arms: readonly Arm[];
-  readonly modelParamsB: number;
-  readonly epochs: number;
-  readonly config: VersionConfig;
-  readonly rank: number;
-  readonly streams: Readonly<Record<StreamName, RngState>>;
-  readonly adapter: AdapterState;
-  readonly ewc: EwcState | null;
-  readonly buffer: TrajectoryBufferState;
-  readonly replay: ReplayState;
-  readonly patterns: PatternBankState;
-  readonly contrastive: ContrastiveMemoryState | null;
-  readonly online: { pattern: number; successes: number[]; trials: number[] }[];
-  /** Per task type seen, in code-unit order of the type. */
-  readonly typeStats: TypeStatsEntry[];
-  readonly dda: DdaState;
-  readonly learningRate: LearningRateState;
   readonly epoch: number;
-  readonly current: { attempts: number; successes: number; confidence: number; quality: number };
-  readonly previousSuccessRate: number | null;
-  readonly history: EngineEpochSummary[];
-}
-
-/** The head that task types beyond `ENGINE_DEFAULTS.maxTypeHeads` share. */
-export const OTHER_HEAD = 'other';
-
-const STREAMS = ['explore', 'replay', 'curriculum', 'patterns', 'heads'] as const;
-type StreamName = (typeof STREAMS)[number];
-
-interface Adapter {
-  forward(x: Float32Array, type: TaskType, out?: Float32Array): Float32Array;
-  backward(x: Float32Array, type: TaskType, gradOut: Float32Array): void;
-  zeroGrad(): void;
-  step(lr: number): void;
-  parameters(): Float32Array;
-  gradients(): Float32Array;
-  state(): AdapterState;
-}
-
-function singleHead(lora: MicroLoRA): Adapter {
-  return {
-    forward: (x, _type, out) => lora.forward(x, out),
-    backward: (x, _type, g) => {
-      lora.backward(x, g);
-    },
-    zeroGrad: () => lora.zeroGrad(),
-    step: (lr) => lora.step(lr),
-    parameters: () => lora.parameters(),
-    gradients: () => lora.gradients(),
-    state: () => lora.state(),
-  };
-}
-
-function multiHead(lora: MultiHeadLoRA): Adapter {
-  return {
-    forward: (x, type, out) => lora.forward(x, type, out),
-    backward: (x, type, g) => {
-      lora.backward(x, type, g);
-    },
-    zeroGrad: () => lora.zeroGrad(),
-    step: (lr) => lora.step(lr),
-    parameters: () => lora.parameters(),
-    gradients: () => lora.gradients(),
-    state: () => lora.state(),
-  };
-}
+  readonly rank: number;
+  readonly parameters: number;
+  readonly heads: number;
+  readonly patterns: number;
+  readonly experience: number;
+  readonly replaySize: number;
+  readonly learningRate: number;
+  readonly temperature: number;
+  readonly difficulty: number;
+  readonly difficultySlope: number;
+  readonly typeEffectSd: number;
+  readonly patternEffectSd: number;
+  /** Whether the last `pickTask` could use buckets (curriculum) and difficulties (DDA). */
+  readonly curriculumActive: boolean;
+  readonly ddaActive: boolean;
+  readonly uniformPicks: number;
+  readonly history: readonly EngineEpochSummary[];
+};
 
 function resolveConfig(version: Version, overrides: EngineOverrides = {}): VersionConfig {
   return { ...VERSION_CONFIGS[version], ...overrides, version };
 }
 
 function checkArms(arms: unknown): readonly Arm[] {
-  if (!Array.isArray(arms) || arms.length === 0) {
-    throw new SonaError('INVALID_ARGUMENT', 'arms must be a non-empty array of strings', {
+  if (!Array.isArray(arms) || arms.length === 0 || arms.length > 4096) {
+    throw new SonaError('INVALID_ARGUMENT', 'arms must be an array of 1 to 4096 strings', {
       path: 'arms',
     });
   }
   const seen = new Set<string>();
   arms.forEach((arm, i) => {
-    if (typeof arm !== 'string' || arm.length === 0 || seen.has(arm)) {
-      throw new SonaError('INVALID_ARGUMENT', `arms[${i}] must be a distinct non-empty string`, {
-        path: `arms[${i}]`,
-      });
+    if (typeof arm !== 'string' || arm.length === 0 || arm.length > 256 || seen.has(arm)) {
+      throw new SonaError(
+        'INVALID_ARGUMENT',
+        `arms[${i}] must be a distinct string of 1 to 256 characters`,
+        { path: `arms[${i}]` },
+      );
     }
     seen.add(arm);
   });
   return [...arms];
 }
 
+type TypeStats = { successes: number[]; trials: number[]; qualitySum: number };
+type Replay = ReplayStrategy<ReplayItem> & { state(): ReplayState };
+
 /**
- * SONA's learning loop. For each task it embeds through the adapter, matches the pattern
- * bank, scores every arm and picks one; from each outcome it learns (TD and, in v3,
- * contrastive gradients through the adapter, replay, EWC++, online pattern statistics), and at
- * each epoch's end it extracts patterns, consolidates EWC++ and advances its schedules.
+ * SONA's learning loop. For each task it adapts the embedding (LoRA), finds the task's soft
+ * membership in the pattern set, and predicts every arm's success with the outcome model (a
+ * Bayesian logistic regression per arm over bias, task type and pattern memberships, offset by
+ * the task's difficulty); it explores by Thompson sampling from that posterior and reports the
+ * posterior predictive probability as its confidence. From each outcome it updates the outcome
+ * model, the patterns (online DP-means) and the adapter (SGD on the outcome model's log loss,
+ * InfoNCE per arm, replay, EWC++); at each epoch's end it re-clusters, refits the model on
+ * everything recorded, consolidates EWC++ and advances its schedules.
  */
 export class SonaEngine implements Learner {
   readonly version: Version;
@@ -258,29 +184,25 @@ export class SonaEngine implements Learner {
   readonly rank: number;
 
   #streams: Record<StreamName, Rng>;
-  #adapter: Adapter;
-  #lora: MicroLoRA | MultiHeadLoRA;
-  #ewc: Ewc | null;
-  #buffer: TrajectoryBuffer;
-  #replay: ReplayStrategy<ReplayItem> & { state(): ReplayState };
-  #bank: PatternBank;
-  #contrastive: ContrastiveMemory | null;
-  #patternStats: PatternStats;
-  #typeStats = new Map<TaskType, { successes: number[]; trials: number[]; qualitySum: number }>();
+  #adapter: AdapterStack;
+  #patterns: PatternSet;
+  #fittedPatterns: number | null = null;
+  #model: OutcomeModel;
+  #experience: ExperienceRecord[] = [];
+  #replay: Replay;
+  #contrastive: ContrastiveMemory[] | null;
+  #typeStats = new Map<TaskType, TypeStats>();
   #dda: DdaState;
   #learningRate: LearningRateState;
   #epoch = 0;
-  #current = { attempts: 0, successes: 0, confidence: 0, quality: 0 };
+  #current = { attempts: 0, successes: 0, confidence: 0, quality: 0, withDifficulty: 0 };
   #previousSuccessRate: number | null = null;
   #history: EngineEpochSummary[] = [];
+  #signals = { buckets: true, difficulty: true, uniformPicks: 0 };
   readonly #armIndex: Map<Arm, number>;
-  readonly #scratch: {
-    adapted: Float32Array;
-    grad64: Float64Array;
-    grad32: Float32Array;
-    rates: Float64Array;
-    norms: Float64Array;
-  };
+  readonly #adapted: Float32Array;
+  readonly #grad64: Float64Array;
+  readonly #grad32: Float32Array;
 
   constructor(options: EngineOptions) {
     if (options === null || typeof options !== 'object') {
@@ -290,9 +212,7 @@ export class SonaEngine implements Learner {
       throw new SonaError(
         'INVALID_ARGUMENT',
         `version must be v1, v2 or v3, got ${String(options.version)}`,
-        {
-          path: 'version',
-        },
+        { path: 'version' },
       );
     }
     assertRng(options.rng);
@@ -300,7 +220,7 @@ export class SonaEngine implements Learner {
     this.dim = assertInteger(options.dim, 'dim', 1, 65_536);
     this.arms = checkArms(options.arms);
     this.modelParamsB = assertInRange(options.modelParamsB, 'modelParamsB', 1e-6, 1e6);
-    this.config = resolveConfig(options.version, options.overrides);
+    this.config = resolveConfig(options.version, checkOverrides(options.overrides));
     this.epochs = assertInteger(
       options.epochs ?? this.config.modes.default.epochs,
       'epochs',
@@ -312,13 +232,9 @@ export class SonaEngine implements Learner {
         ? rankForParams(this.modelParamsB)
         : Math.min(this.config.rank, this.dim);
     this.#armIndex = new Map(this.arms.map((arm, i) => [arm, i]));
-    this.#scratch = {
-      adapted: new Float32Array(this.dim),
-      grad64: new Float64Array(this.dim),
-      grad32: new Float32Array(this.dim),
-      rates: new Float64Array(8),
-      norms: new Float64Array(8),
-    };
+    this.#adapted = new Float32Array(this.dim);
+    this.#grad64 = new Float64Array(this.dim);
+    this.#grad32 = new Float32Array(this.dim);
 
     const rng = options.rng;
     this.#streams = {
@@ -328,47 +244,40 @@ export class SonaEngine implements Learner {
       patterns: rng.fork('patterns'),
       heads: rng.fork('adapter-heads'),
     };
-    const init = rng.fork('adapter-init');
-    if (this.config.lora === 'multi-head') {
-      const lora = new MultiHeadLoRA({
-        dim: this.dim,
-        rank: this.rank,
-        types: [OTHER_HEAD],
-        rng: init,
-      });
-      this.#lora = lora;
-      this.#adapter = multiHead(lora);
-    } else {
-      const lora = new MicroLoRA({ dim: this.dim, rank: this.rank, rng: init });
-      this.#lora = lora;
-      this.#adapter = singleHead(lora);
-    }
-    const size = this.#adapter.parameters().length;
-    this.#ewc = this.config.ewcLambda > 0 ? new Ewc({ size, lambda: this.config.ewcLambda }) : null;
-    this.#buffer = new TrajectoryBuffer({ capacity: ENGINE_DEFAULTS.bufferCapacity });
-    this.#replay = SonaEngine.#newReplay(this.config);
-    this.#bank = new PatternBank({
-      qualityThreshold: this.config.patternThreshold,
-      diversity: this.config.diversity,
+    this.#adapter = AdapterStack.create({
+      kind: this.config.lora,
+      dim: this.dim,
+      rank: this.rank,
+      ewcLambda: this.config.ewcLambda,
+      maxTypeHeads: ENGINE_DEFAULTS.maxTypeHeads,
+      rng: rng.fork('adapter-init'),
     });
-    this.#contrastive = this.config.contrastive ? new ContrastiveMemory() : null;
-    this.#patternStats = new PatternStats(this.arms.length);
+    this.#patterns = SonaEngine.#newPatterns(this.dim, this.config);
+    this.#model = new OutcomeModel(this.arms.length);
+    this.#replay = SonaEngine.#newReplay(this.config);
+    this.#contrastive = this.config.contrastive
+      ? this.arms.map(() => new ContrastiveMemory())
+      : null;
     this.#dda = initialDda();
-    this.#learningRate = initialLearningRate();
+    this.#learningRate = initialLearningRate(this.config.baseLearningRate);
   }
 
-  static #newReplay(config: VersionConfig): ReplayStrategy<ReplayItem> & { state(): ReplayState } {
-    if (config.replay === 'prioritized') {
-      return new PrioritizedReplay<ReplayItem>({ capacity: ENGINE_DEFAULTS.replayCapacity });
-    }
+  static #newPatterns(dim: number, config: VersionConfig): PatternSet {
+    return new PatternSet({ dim, clustering: config.diversity ? 'dp-means' : 'k-means' });
+  }
+
+  static #newReplay(config: VersionConfig): Replay {
+    const capacity = ENGINE_DEFAULTS.experienceCapacity;
+    if (config.replay === 'prioritized') return new PrioritizedReplay<ReplayItem>({ capacity });
     if (config.replay === 'pattern') return new PatternReplay<ReplayItem>({ keep: 10 });
-    return new UniformReplay<ReplayItem>({ capacity: ENGINE_DEFAULTS.replayCapacity });
+    return new UniformReplay<ReplayItem>({ capacity });
   }
 
   get epoch(): number {
     return this.#epoch;
   }
 
+  /** The exploration temperature this epoch: it scales the posterior sd Thompson sampling draws with. */
   get temperature(): number {
     return temperatureAt(this.config.temperature, this.#epoch, this.epochs);
   }
@@ -382,28 +291,47 @@ export class SonaEngine implements Learner {
   }
 
   /**
-   * Scores every arm for a task and picks one: with `explore` (the default) by sampling the
-   * softmax of the scores at the current temperature, without it the best (first on ties).
-   * `arms` restricts the pick to a subset (for tasks that offer only some arms); scores are
+   * Scores every arm for a task (its predicted success probability) and picks one: with
+   * `explore` (the default) by Thompson sampling, the arm whose logit drawn from its posterior
+   * (sd scaled by the temperature) is highest; without, the arm of highest posterior mean logit
+   * (the first on ties), changing nothing. `arms` restricts the pick to a subset; scores are
    * still given for every arm.
    */
   choose(task: Task, options: ChooseOptions = {}): Choice {
     const input = this.#checkTask(task);
+    if (options === null || typeof options !== 'object') {
+      throw new SonaError('INVALID_ARGUMENT', 'options must be an object', { path: 'options' });
+    }
     const allowed = this.#allowedIndices(options.arms);
-    const adapted = this.#adapter.forward(input, this.#headOf(task.type), this.#scratch.adapted);
+    const explore = options.explore !== false;
+    const adapted = this.#adapter.forward(input, task.type, this.#adapted);
+    const membership = this.#patterns.membership(adapted);
     const scores = new Float32Array(this.arms.length);
-    this.#score(adapted, task.type, this.#bank.match(adapted, task.type), scores);
-    const candidates = allowed === null ? scores : Float32Array.from(allowed, (a) => scores[a]!);
-    const pick =
-      options.explore === false
-        ? argmax(candidates)
-        : this.#streams.explore.choice(softmax(candidates, this.temperature));
-    const index = allowed === null ? pick : allowed[pick]!;
-    return { arm: this.arms[index]!, confidence: scores[index]!, scores };
+    const means = new Float64Array(this.arms.length);
+    const sds = new Float64Array(this.arms.length);
+    for (let a = 0; a < this.arms.length; a++) {
+      const p = this.#model.predict(a, task.type, membership, task.difficulty);
+      scores[a] = p.probability;
+      means[a] = p.mean;
+      sds[a] = Math.sqrt(p.variance);
+    }
+    const temperature = this.temperature;
+    let best = -1;
+    let bestValue = -Infinity;
+    for (const a of allowed) {
+      const value = explore
+        ? means[a]! + temperature * sds[a]! * this.#streams.explore.normal()
+        : means[a]!;
+      if (value > bestValue) {
+        bestValue = value;
+        best = a;
+      }
+    }
+    return { arm: this.arms[best]!, confidence: scores[best]!, scores };
   }
 
-  #allowedIndices(arms: readonly Arm[] | undefined): number[] | null {
-    if (arms === undefined) return null;
+  #allowedIndices(arms: readonly Arm[] | undefined): number[] {
+    if (arms === undefined) return this.arms.map((_, i) => i);
     if (!Array.isArray(arms) || arms.length === 0) {
       throw new SonaError('INVALID_ARGUMENT', 'options.arms must be a non-empty array of arms', {
         path: 'options.arms',
@@ -413,7 +341,7 @@ export class SonaEngine implements Learner {
     for (const arm of arms) {
       const index = this.#armIndex.get(arm);
       if (index === undefined) {
-        throw new SonaError('INVALID_ARGUMENT', `unknown arm ${String(arm)}`, {
+        throw new SonaError('INVALID_ARGUMENT', `unknown arm ${describe(arm)}`, {
           path: 'options.arms',
         });
       }
@@ -423,15 +351,15 @@ export class SonaEngine implements Learner {
   }
 
   /**
-   * Learns from the outcome of `arm` on `task` and returns the trajectory. The confidence is
-   * the arm's score now (the same as `choose` gave if nothing was learned in between); the TD
-   * error is outcome − confidence.
+   * Learns from the outcome of `arm` on `task` and returns the trajectory. The confidence is the
+   * arm's predicted success now (what `choose` gave, if nothing was learned in between); the TD
+   * error is outcome − confidence. Every check runs before anything changes.
    */
   record(task: Task, arm: Arm, outcome: Outcome): Trajectory {
     const input = this.#checkTask(task);
     const armIndex = this.#armIndex.get(arm);
     if (armIndex === undefined) {
-      throw new SonaError('INVALID_ARGUMENT', `unknown arm ${String(arm)}`, { path: 'arm' });
+      throw new SonaError('INVALID_ARGUMENT', `unknown arm ${describe(arm)}`, { path: 'arm' });
     }
     if (outcome === null || typeof outcome !== 'object' || typeof outcome.success !== 'boolean') {
       throw new SonaError('INVALID_ARGUMENT', 'outcome must be { success: boolean, quality? }', {
@@ -444,53 +372,196 @@ export class SonaEngine implements Learner {
           ? 1
           : 0
         : assertInRange(outcome.quality, 'outcome.quality', 0, 1);
-
     const type = task.type;
-    this.#growHeadFor(type);
-    const head = this.#headOf(type);
-    const adapted = this.#adapter.forward(input, head).slice();
-    const matches = this.#bank.match(adapted, type);
-    const scores = new Float32Array(this.arms.length);
-    this.#score(adapted, type, matches, scores);
-    const confidence = scores[armIndex]!;
-    const value = outcome.success ? 1 : 0;
+    const difficulty = task.difficulty;
+    const before = this.#adapter.forward(input, type).slice();
+    const confidence = this.#model.predict(
+      armIndex,
+      type,
+      this.#patterns.membership(before),
+      difficulty,
+    ).probability;
+    const y = outcome.success ? 1 : 0;
     const trajectory: Trajectory = {
       taskId: task.id,
       type,
-      ...(task.difficulty === undefined ? {} : { difficulty: task.difficulty }),
-      embedding: adapted,
+      ...(difficulty === undefined ? {} : { difficulty }),
+      embedding: before,
       arm,
       success: outcome.success,
       quality,
       confidence,
-      tdError: value - confidence,
+      tdError: y - confidence,
       epoch: this.#epoch + 1,
     };
 
-    this.#buffer.push(trajectory);
-    this.#replay.add({ quality, trajectory, input: input.slice() }, trajectory.tdError);
-    if (matches.length > 0)
-      this.#patternStats.record(matches[0]!.pattern.id, armIndex, outcome.success);
+    // Nothing above changed the engine; from here on nothing throws for any input that passed.
+    this.#adapter.ensureHead(type, () => this.#streams.heads.fork(`head:${type}`));
+    const adapted = this.#adapter.forward(input, type).slice();
+    this.#patterns.absorb(adapted);
+    const membership = this.#patterns.membership(adapted);
+    const observation = { arm: armIndex, type, membership, difficulty, y } as const;
+    this.#model.observe(observation);
+    const record: ExperienceRecord = {
+      input: input.slice(),
+      type,
+      difficulty: difficulty ?? null,
+      arm: armIndex,
+      success: outcome.success,
+      quality,
+      epoch: this.#epoch + 1,
+      patterns: [...membership.ids],
+      weights: [...membership.weights],
+    };
+    this.#experience.push(record);
+    this.#replay.add(
+      {
+        input: record.input,
+        type,
+        difficulty: record.difficulty,
+        arm: armIndex,
+        success: outcome.success,
+        quality,
+      },
+      y - confidence,
+    );
     const stats = this.#statsOf(type);
     stats.trials[armIndex]! += 1;
     if (outcome.success) stats.successes[armIndex]! += 1;
     stats.qualitySum += quality;
-    this.#contrastive?.add(adapted, outcome.success);
 
-    this.#learn(input, head, type, adapted, matches, armIndex, value);
+    this.#learn(input, type, adapted, membership, armIndex, difficulty, y);
 
     if (this.config.dda) this.#dda = ddaAfter(this.#dda, outcome.success);
     this.#current.attempts += 1;
     if (outcome.success) this.#current.successes += 1;
     this.#current.confidence += confidence;
     this.#current.quality += quality;
+    if (difficulty !== undefined) this.#current.withDifficulty += 1;
     return trajectory;
+  }
+
+  /**
+   * One SGD step on the adapter: the gradient of the outcome model's log loss with respect to
+   * the adapted embedding (through the gated pattern membership), for v3 plus the InfoNCE
+   * gradient of the arm's contrastive memory, and a replayed batch (uniform v1, best-10 v2,
+   * prioritized v3 with importance weights, priorities set from the new errors). EWC++ adds its
+   * penalty and updates its Fisher estimate from the data gradient.
+   */
+  #learn(
+    input: Float32Array,
+    type: TaskType,
+    adapted: Float32Array,
+    membership: Membership,
+    arm: number,
+    difficulty: number | undefined,
+    y: 0 | 1,
+  ): void {
+    const adapter = this.#adapter;
+    adapter.zeroGrad();
+    let touched = this.#backpropLogLoss(input, type, adapted, membership, arm, difficulty, y, 1);
+    const memory = this.#contrastive?.[arm];
+    if (memory) {
+      if (y === 1 && memory.positiveCount > 0 && memory.negativeCount > 0) {
+        const g = memory.gradient(adapted, this.#grad32);
+        let any = false;
+        for (let i = 0; i < g.length; i++) {
+          g[i] = g[i]! * ENGINE_DEFAULTS.contrastiveWeight;
+          if (g[i] !== 0) any = true;
+        }
+        if (any) {
+          adapter.backward(input, type, g);
+          touched = true;
+        }
+      }
+      memory.add(adapted, y === 1);
+    }
+    if (this.#replay.size > 0) {
+      const batch = this.#replay.sample(ENGINE_DEFAULTS.replayBatch, this.#streams.replay);
+      const errors = new Float64Array(batch.items.length);
+      for (let i = 0; i < batch.items.length; i++) {
+        const item = batch.items[i]!;
+        const replayed = adapter.forward(item.input, item.type).slice();
+        const m = this.#patterns.membership(replayed);
+        const target = item.success ? 1 : 0;
+        const difficulty = item.difficulty ?? undefined;
+        const p = this.#model.predict(item.arm, item.type, m, difficulty).probability;
+        errors[i] = target - p;
+        const weight = batch.weights[i]! / batch.items.length;
+        const learned = this.#backpropLogLoss(
+          item.input,
+          item.type,
+          replayed,
+          m,
+          item.arm,
+          difficulty,
+          target,
+          weight,
+        );
+        if (learned) {
+          touched = true;
+        }
+      }
+      this.#replay.updatePriorities(batch.indices, errors);
+    }
+    if (touched) adapter.step(this.#learningRate.rate, ENGINE_DEFAULTS.maxGradientNorm);
+  }
+
+  /**
+   * weight · ∂(log loss)/∂y through the adapter: with z the MAP logit and w_k the arm's weight on
+   * pattern k, ∂L/∂m_k = (σ(z) − y)·w_k, and `PatternSet.membershipGradient` carries it to y.
+   * False when the gradient is zero (no pattern near the task).
+   */
+  #backpropLogLoss(
+    input: Float32Array,
+    type: TaskType,
+    adapted: Float32Array,
+    membership: Membership,
+    arm: number,
+    difficulty: number | undefined,
+    y: 0 | 1,
+    weight: number,
+  ): boolean {
+    if (membership.ids.length === 0) return false;
+    const { mean } = this.#model.predict(arm, type, membership, difficulty);
+    const residual = sigmoid(mean) - y;
+    const coefficients = membership.ids.map((id) => residual * this.#model.patternEffect(arm, id));
+    const grad64 = this.#grad64.fill(0);
+    this.#patterns.membershipGradient(adapted, membership, coefficients, weight, grad64);
+    const grad32 = this.#grad32;
+    let any = false;
+    for (let i = 0; i < grad64.length; i++) {
+      grad32[i] = grad64[i]!;
+      if (grad32[i] !== 0) any = true;
+    }
+    if (!any || firstNonFinite32(grad32) >= 0) return false;
+    this.#adapter.backward(input, type, grad32);
+    return true;
   }
 
   /** The next training task from `candidates`: curriculum and DDA where the version has them. */
   pickTask(candidates: readonly Task[]): Task {
     if (!Array.isArray(candidates)) {
-      throw new SonaError('INVALID_ARGUMENT', 'candidates must be an array of tasks');
+      throw new SonaError('INVALID_ARGUMENT', 'candidates must be an array of tasks', {
+        path: 'candidates',
+      });
+    }
+    candidates.forEach((t, i) => {
+      if (t === null || typeof t !== 'object') {
+        throw new SonaError('INVALID_ARGUMENT', `candidates[${i}] must be a task`, {
+          path: `candidates[${i}]`,
+        });
+      }
+    });
+    if (this.config.curriculum || this.config.dda) {
+      const usable = usableSignals(candidates);
+      const uniform =
+        (this.config.curriculum && !usable.buckets) || (this.config.dda && !usable.difficulty);
+      this.#signals = {
+        buckets: usable.buckets,
+        difficulty: usable.difficulty,
+        uniformPicks: this.#signals.uniformPicks + (uniform ? 1 : 0),
+      };
     }
     return pickTask(
       candidates,
@@ -506,84 +577,94 @@ export class SonaEngine implements Learner {
   }
 
   /**
-   * Ends an epoch: extracts patterns from the trajectory buffer, consolidates EWC++, moves the
-   * learning rate by this epoch's trend, and advances the temperature schedule.
+   * Ends an epoch: drops the oldest outcomes beyond the capacity, re-runs the adapter over every
+   * recorded task, re-clusters the patterns, refits the outcome model on all of it, consolidates
+   * EWC++, moves the learning rate by this epoch's trend, and advances the temperature.
    */
   endEpoch(): EngineEpochSummary {
-    const attempts = this.#current.attempts;
+    const { attempts } = this.#current;
     const successRate = attempts === 0 ? 0 : this.#current.successes / attempts;
-    this.#bank.extract(this.#buffer.toArray(), this.#streams.patterns);
-    this.#resetPatternStats();
-    this.#ewc?.consolidate(this.#adapter.parameters());
+    const excess = this.#experience.length - ENGINE_DEFAULTS.experienceCapacity;
+    if (excess > 0) this.#experience = this.#experience.slice(excess);
+    const n = this.#experience.length;
+    const adapted = new Float32Array(n * this.dim);
+    this.#experience.forEach((r, i) => {
+      this.#adapter.forward(r.input, r.type, this.#adapted);
+      adapted.set(this.#adapted, i * this.dim);
+    });
+    this.#patterns.refit(adapted, n, this.#streams.patterns);
+    this.#experience = this.#experience.map((r, i) => {
+      const m = this.#patterns.membership(adapted.subarray(i * this.dim, (i + 1) * this.dim));
+      return { ...r, patterns: [...m.ids], weights: [...m.weights] };
+    });
+    this.#fittedPatterns = this.#patterns.size;
+    this.#model.refit(this.#observations(this.#experience), this.#fittedPatterns);
+    this.#adapter.consolidate();
     const trend = this.#previousSuccessRate === null ? 0 : successRate - this.#previousSuccessRate;
     const summary: EngineEpochSummary = {
       epoch: this.#epoch + 1,
       attempts,
       successRate,
-      meanQuality: attempts === 0 ? 0 : this.#current.quality / attempts,
       meanConfidence: attempts === 0 ? 0 : this.#current.confidence / attempts,
-      patterns: this.#bank.patterns.length,
+      meanQuality: attempts === 0 ? 0 : this.#current.quality / attempts,
+      patterns: this.#patterns.size,
       learningRate: this.#learningRate.rate,
       temperature: this.temperature,
       difficulty: this.#dda.difficulty,
+      withDifficulty: attempts === 0 ? 0 : this.#current.withDifficulty / attempts,
     };
-    this.#learningRate = nextLearningRate(this.config.learningRate, this.#learningRate, trend);
+    this.#learningRate = nextLearningRate(
+      this.config.learningRate,
+      this.#learningRate,
+      trend,
+      this.config.baseLearningRate,
+    );
     if (attempts > 0) this.#previousSuccessRate = successRate;
     this.#history.push(summary);
     this.#epoch += 1;
-    this.#current = { attempts: 0, successes: 0, confidence: 0, quality: 0 };
+    this.#current = { attempts: 0, successes: 0, confidence: 0, quality: 0, withDifficulty: 0 };
     return summary;
   }
 
-  stats() {
-    const buffer = this.#buffer.stats();
+  #observations(records: readonly ExperienceRecord[]) {
+    return records.map((r) => ({
+      arm: r.arm,
+      type: r.type,
+      membership: { ids: r.patterns, weights: r.weights },
+      difficulty: r.difficulty ?? undefined,
+      y: (r.success ? 1 : 0) as 0 | 1,
+    }));
+  }
+
+  stats(): EngineStats {
     return {
       version: this.version,
       epoch: this.#epoch,
       rank: this.rank,
-      parameters: this.#adapter.parameters().length,
-      patterns: this.#bank.patterns.length,
-      trajectories: buffer.count,
-      successRate: buffer.successRate,
-      meanQuality: buffer.meanQuality,
+      parameters: this.#adapter.parameterCount,
+      heads: this.#adapter.heads.length,
+      patterns: this.#patterns.size,
+      experience: this.#experience.length,
       replaySize: this.#replay.size,
       learningRate: this.#learningRate.rate,
       temperature: this.temperature,
       difficulty: this.#dda.difficulty,
-      history: [...this.#history],
+      difficultySlope: this.#model.slope,
+      typeEffectSd: this.#model.typeSd,
+      patternEffectSd: this.#model.patternSd,
+      curriculumActive: this.config.curriculum && this.#signals.buckets,
+      ddaActive: this.config.dda && this.#signals.difficulty,
+      uniformPicks: this.#signals.uniformPicks,
+      history: this.#history.map((h) => ({ ...h })),
     };
   }
 
   /** The patterns' centroids (rows of `dim`) and qualities, for reports and checkpoints. */
   patterns(): { centroids: Float32Array; qualities: number[] } {
-    return { centroids: this.#bank.centroids(), qualities: this.#bank.qualities() };
+    return { centroids: this.#patterns.centroids(), qualities: patternQualities(this.state()) };
   }
 
-  /** The adapter head a task type uses: its own once it has one, else the shared `other` head. */
-  #headOf(type: TaskType): string {
-    return this.#lora instanceof MultiHeadLoRA && this.#lora.types.includes(type)
-      ? type
-      : OTHER_HEAD;
-  }
-
-  /**
-   * Gives a task type its own head when it is first recorded and fewer than
-   * `ENGINE_DEFAULTS.maxTypeHeads` types have one; EWC++ grows with the parameters (the new ones
-   * carry no Fisher information yet). The head's A comes from a stream forked by the type's
-   * name, so it does not depend on which types came before.
-   */
-  #growHeadFor(type: TaskType): void {
-    const lora = this.#lora;
-    if (!(lora instanceof MultiHeadLoRA) || lora.types.includes(type)) return;
-    if (lora.types.length - 1 >= ENGINE_DEFAULTS.maxTypeHeads) return;
-    const grown = lora.withHead(type, this.#streams.heads.fork(`head:${type}`));
-    const before = lora.size;
-    this.#lora = grown;
-    this.#adapter = multiHead(grown);
-    if (this.#ewc) this.#ewc = this.#ewc.grown(grown.size, grown.parameters().slice(before));
-  }
-
-  #statsOf(type: TaskType): { successes: number[]; trials: number[]; qualitySum: number } {
+  #statsOf(type: TaskType): TypeStats {
     let stats = this.#typeStats.get(type);
     if (stats === undefined) {
       stats = {
@@ -600,295 +681,211 @@ export class SonaEngine implements Learner {
     if (task === null || typeof task !== 'object') {
       throw new SonaError('INVALID_ARGUMENT', 'task must be an object', { path: 'task' });
     }
+    if (typeof task.id !== 'string') {
+      throw new SonaError('INVALID_ARGUMENT', 'task.id must be a string', { path: 'task.id' });
+    }
     if (!isTaskType(task.type)) {
       throw new SonaError(
         'INVALID_ARGUMENT',
-        `task.type must be a non-empty label of at most 256 characters, got ${describeType(task.type)}`,
+        `task.type must be a label of 1 to 256 characters, got ${describe(task.type)}`,
         { path: 'task.type' },
       );
     }
     if (task.difficulty !== undefined) assertInRange(task.difficulty, 'task.difficulty', 0, 1);
     const embedding = assertFloat32Array(task.embedding, 'task.embedding', this.dim);
     assertAllFinite(embedding, 'task.embedding');
+    let largest = 0;
+    for (let i = 0; i < embedding.length; i++) largest = Math.max(largest, Math.abs(embedding[i]!));
+    if (!(largest >= ENGINE_DEFAULTS.minEmbeddingNorm)) {
+      throw new SonaError(
+        'OUT_OF_RANGE',
+        `task.embedding is zero or too small to have a direction (largest |value| ${largest}, below ${ENGINE_DEFAULTS.minEmbeddingNorm})`,
+        { path: 'task.embedding' },
+      );
+    }
     return embedding;
-  }
-
-  #score(
-    adapted: Float32Array,
-    type: TaskType,
-    matches: readonly PatternMatch[],
-    out: Float32Array,
-  ): void {
-    if (matches.length > 0) {
-      scoresFromMatches(matches, this.#patternStats, out);
-      return;
-    }
-    // No pattern matches: the task type's own arm statistics, Laplace-smoothed.
-    const stats = this.#typeStats.get(type);
-    for (let a = 0; a < out.length; a++) {
-      out[a] = stats === undefined ? 0.5 : (stats.successes[a]! + 1) / (stats.trials[a]! + 2);
-    }
-    void adapted;
-  }
-
-  #resetPatternStats(): void {
-    this.#patternStats.reset(this.#bank.patterns, (arm) => this.#armIndex.get(arm));
-  }
-
-  /** Fills scratch buffers with each match's smoothed rate for `arm` and its centroid's norm. */
-  #matchTerms(
-    matches: readonly PatternMatch[],
-    arm: number,
-  ): { rates: Float64Array; norms: Float64Array } {
-    if (this.#scratch.rates.length < matches.length) {
-      this.#scratch.rates = new Float64Array(matches.length);
-      this.#scratch.norms = new Float64Array(matches.length);
-    }
-    const { rates, norms } = this.#scratch;
-    for (let k = 0; k < matches.length; k++) {
-      const p = matches[k]!.pattern.id;
-      rates[k] = this.#patternStats.rate(p, arm);
-      norms[k] = this.#patternStats.centroidNorm(p);
-    }
-    return { rates, norms };
-  }
-
-  /**
-   * One SGD step on the adapter: the TD gradient of this outcome, the contrastive (InfoNCE)
-   * gradient for a success (v3), and a replayed batch (uniform v1, best-10 v2, prioritized v3,
-   * whose priorities become the new |TD errors|); EWC++ adds its penalty gradient and updates
-   * its Fisher estimate from the data gradient.
-   */
-  #learn(
-    input: Float32Array,
-    head: string,
-    type: TaskType,
-    adapted: Float32Array,
-    matches: readonly PatternMatch[],
-    arm: number,
-    value: number,
-  ): void {
-    const adapter = this.#adapter;
-    adapter.zeroGrad();
-    let touched = this.#backpropTd(input, head, adapted, matches, arm, value, 1);
-    if (this.#contrastive && value === 1 && this.#contrastive.negativeCount > 0) {
-      const g = this.#contrastive.gradient(adapted, this.#scratch.grad32);
-      for (let i = 0; i < g.length; i++) g[i] = g[i]! * ENGINE_DEFAULTS.contrastiveWeight;
-      adapter.backward(input, head, g);
-      touched = true;
-    }
-    if (this.#replay.size > 0) {
-      const batch = this.#replay.sample(ENGINE_DEFAULTS.replayBatch, this.#streams.replay);
-      const tdErrors = new Float64Array(batch.items.length);
-      for (let i = 0; i < batch.items.length; i++) {
-        const item = batch.items[i]!;
-        const t = item.trajectory;
-        const replayHead = this.#headOf(t.type);
-        const replayed = adapter.forward(item.input, replayHead).slice();
-        const replayMatches = this.#bank.match(replayed, t.type);
-        const replayArm = this.#armIndex.get(t.arm)!;
-        const weight = batch.weights[i]! / batch.items.length;
-        const predicted = this.#predict(replayed, t.type, replayMatches, replayArm);
-        tdErrors[i] = (t.success ? 1 : 0) - predicted;
-        if (
-          this.#backpropTd(
-            item.input,
-            replayHead,
-            replayed,
-            replayMatches,
-            replayArm,
-            t.success ? 1 : 0,
-            weight,
-          )
-        ) {
-          touched = true;
-        }
-      }
-      this.#replay.updatePriorities(batch.indices, tdErrors);
-    }
-    if (!touched) return;
-    const gradients = adapter.gradients();
-    this.#ewc?.updateFisherAndAddGradient(adapter.parameters(), gradients);
-    adapter.step(this.#learningRate.rate);
-  }
-
-  #predict(
-    adapted: Float32Array,
-    type: TaskType,
-    matches: readonly PatternMatch[],
-    arm: number,
-  ): number {
-    const scores = new Float32Array(this.arms.length);
-    this.#score(adapted, type, matches, scores);
-    return scores[arm]!;
-  }
-
-  /** Backpropagates weight·∂(½ TD²)/∂y through the adapter; false when there is no gradient. */
-  #backpropTd(
-    input: Float32Array,
-    head: string,
-    adapted: Float32Array,
-    matches: readonly PatternMatch[],
-    arm: number,
-    value: number,
-    weight: number,
-  ): boolean {
-    if (matches.length === 0) return false;
-    const grad64 = this.#scratch.grad64.fill(0);
-    const { rates, norms } = this.#matchTerms(matches, arm);
-    addTdGradient(adapted, matches, rates, norms, value, weight, grad64);
-    const grad32 = this.#scratch.grad32;
-    for (let i = 0; i < grad64.length; i++) grad32[i] = grad64[i]!;
-    this.#adapter.backward(input, head, grad32);
-    return true;
   }
 
   /**
    * Rebuilds an engine from `state()`; it continues bit-identically to the one that produced
-   * the state. Every component validates its part; a bad state throws and builds nothing.
+   * the state. Every field is checked (shapes, ranges, finiteness, agreement between parts); a
+   * bad state throws `INVALID_STATE` (or the failing component's code) and builds nothing.
    */
   static fromState(state: EngineState): SonaEngine {
-    if (state === null || typeof state !== 'object' || state.kind !== 'sona-engine') {
-      throw new SonaError('INVALID_STATE', 'not a SONA engine state', { path: 'kind' });
-    }
-    if (state.formatVersion !== 2) {
-      throw new SonaError(
-        'INVALID_STATE',
-        `engine state format ${String(state.formatVersion)} is not 2 (this engine resumes only the states it writes)`,
-        {
-          path: 'formatVersion',
-        },
-      );
-    }
-    const overrides = checkOverrides(state.config, state.version);
+    const s = checkHeader(state);
+    const overrides = checkConfig(s.config);
     const engine = new SonaEngine({
-      version: state.version,
-      dim: state.dim,
-      arms: state.arms,
-      modelParamsB: state.modelParamsB,
+      version: s.version,
+      dim: s.dim,
+      arms: s.arms,
+      modelParamsB: s.modelParamsB,
       rng: Rng.seeded(0),
-      epochs: state.epochs,
+      epochs: s.epochs,
       overrides,
     });
-    if (engine.rank !== state.rank) {
+    if (engine.rank !== s.rank) {
       throw new SonaError(
         'INVALID_STATE',
-        `rank ${String(state.rank)} does not follow from the config`,
+        `rank ${String(s.rank)} does not follow from the config`,
         {
           path: 'rank',
         },
       );
     }
-    const streams = state.streams as Record<string, RngState> | undefined;
+    const streams = s.streams as Record<string, unknown> | undefined;
     if (!streams || typeof streams !== 'object') {
       throw new SonaError('INVALID_STATE', 'streams missing', { path: 'streams' });
     }
-    engine.#streams = {
-      explore: Rng.fromState(streams.explore!),
-      replay: Rng.fromState(streams.replay!),
-      curriculum: Rng.fromState(streams.curriculum!),
-      patterns: Rng.fromState(streams.patterns!),
-      heads: Rng.fromState(streams.heads!),
-    };
-    if (engine.config.lora === 'multi-head') {
-      const lora = MultiHeadLoRA.fromState(state.adapter as MultiHeadLoRAState);
-      engine.#lora = lora;
-      engine.#adapter = multiHead(lora);
-    } else {
-      const lora = MicroLoRA.fromState(state.adapter as MicroLoRAState);
-      engine.#lora = lora;
-      engine.#adapter = singleHead(lora);
+    const restored = {} as Record<StreamName, Rng>;
+    for (const name of STREAMS) restored[name] = Rng.fromState(streams[name] as never);
+    const adapter = AdapterStack.fromState(s.adapter, s.ewc, ENGINE_DEFAULTS.maxTypeHeads);
+    if (adapter.multiHead !== (engine.config.lora === 'multi-head')) {
+      throw new SonaError('INVALID_STATE', 'adapter kind does not match the config', {
+        path: 'adapter.kind',
+      });
     }
-    const parameters = engine.#adapter.parameters().length;
-    if (engine.#lora.dim !== engine.dim || engine.#lora.rank !== engine.rank) {
+    if (adapter.dim !== engine.dim || adapter.rank !== engine.rank) {
       throw new SonaError('INVALID_STATE', 'adapter shape disagrees with dim and rank', {
         path: 'adapter',
       });
     }
-    if ((state.ewc === null) !== (engine.config.ewcLambda === 0)) {
+    if ((s.ewc === null) !== (engine.config.ewcLambda === 0)) {
       throw new SonaError('INVALID_STATE', 'EWC state present exactly when λ > 0', { path: 'ewc' });
     }
-    engine.#ewc = state.ewc === null ? null : Ewc.fromState(state.ewc);
-    if (engine.#ewc && engine.#ewc.size !== parameters) {
-      throw new SonaError('INVALID_STATE', 'EWC size differs from the adapter parameters', {
-        path: 'ewc',
+    if (adapter.ewc) {
+      if (adapter.ewc.size !== adapter.parameterCount) {
+        throw new SonaError('INVALID_STATE', 'EWC size differs from the adapter parameters', {
+          path: 'ewc.size',
+        });
+      }
+      if (adapter.ewc.lambda !== engine.config.ewcLambda) {
+        throw new SonaError('INVALID_STATE', 'EWC λ differs from the config', {
+          path: 'ewc.lambda',
+        });
+      }
+    }
+    const patterns = PatternSet.fromState(s.patterns);
+    if (
+      patterns.options.dim !== engine.dim ||
+      patterns.options.clustering !== (engine.config.diversity ? 'dp-means' : 'k-means')
+    ) {
+      throw new SonaError('INVALID_STATE', 'pattern set disagrees with dim or the config', {
+        path: 'patterns.options',
       });
     }
-    engine.#buffer = TrajectoryBuffer.fromState(state.buffer);
-    const dim = engine.dim;
-    const arms = engine.#armIndex;
-    const validateItem = (value: unknown, path: string): ReplayItem => {
-      const item = value as ReplayItem;
-      if (item === null || typeof item !== 'object') {
-        throw new SonaError('INVALID_STATE', `${path} must be a replay item`, { path });
-      }
-      const trajectory = assertTrajectory(item.trajectory, `${path}.trajectory`);
-      if (!arms.has(trajectory.arm) || trajectory.embedding.length !== dim) {
-        throw new SonaError('INVALID_STATE', `${path} has an unknown arm or a wrong dimension`, {
-          path,
+    const epoch = assertInteger(s.epoch, 'epoch', 0, 1_000_000);
+    const fitted =
+      s.fittedPatterns === null
+        ? null
+        : assertInteger(s.fittedPatterns, 'fittedPatterns', 0, patterns.size);
+    if ((fitted === null) !== (epoch === 0)) {
+      throw new SonaError(
+        'INVALID_STATE',
+        'fittedPatterns is null exactly before the first epoch ends',
+        {
+          path: 'fittedPatterns',
+        },
+      );
+    }
+    if (!Array.isArray(s.experience)) {
+      throw new SonaError('INVALID_STATE', 'experience must be an array', { path: 'experience' });
+    }
+    const arms = engine.arms.length;
+    const experience = s.experience.map((r, i) =>
+      checkExperience(r, `experience[${i}]`, engine.dim, arms, epoch, patterns.size),
+    );
+    const previous = experience.filter((r) => r.epoch <= epoch);
+    if (previous.some((r) => r.patterns.some((id) => id >= (fitted ?? 0)))) {
+      throw new SonaError(
+        'INVALID_STATE',
+        'an earlier epoch’s record names a pattern the model was not fit over',
+        {
+          path: 'experience',
+        },
+      );
+    }
+    for (let i = 1; i < experience.length; i++) {
+      if (experience[i]!.epoch < experience[i - 1]!.epoch) {
+        throw new SonaError('INVALID_STATE', 'experience must be in recording order', {
+          path: `experience[${i}].epoch`,
         });
       }
-      const input = assertFloat32Array(item.input, `${path}.input`, dim);
-      assertAllFinite(input, `${path}.input`);
-      if (item.quality !== trajectory.quality) {
-        throw new SonaError('INVALID_STATE', `${path}.quality differs from its trajectory`, {
-          path,
-        });
-      }
-      return { quality: item.quality, trajectory, input };
-    };
-    const replay = state.replay;
+    }
+    const check = replayItemChecker(engine.dim, arms);
+    const replay = s.replay;
     if (replay?.kind !== kindOfReplay(engine.config)) {
       throw new SonaError('INVALID_STATE', 'replay kind does not match the config', {
         path: 'replay.kind',
       });
     }
-    if (replay.kind === 'prioritized')
-      engine.#replay = PrioritizedReplay.fromState(replay, validateItem);
-    else if (replay.kind === 'pattern')
-      engine.#replay = PatternReplay.fromState(replay, validateItem);
-    else engine.#replay = UniformReplay.fromState(replay, validateItem);
-    engine.#bank = PatternBank.fromState(state.patterns);
-    if ((state.contrastive === null) !== !engine.config.contrastive) {
+    const replayMemory: Replay =
+      replay.kind === 'prioritized'
+        ? PrioritizedReplay.fromState(replay, check)
+        : replay.kind === 'pattern'
+          ? PatternReplay.fromState(replay, check)
+          : UniformReplay.fromState(replay, check);
+    let contrastive: ContrastiveMemory[] | null = null;
+    if ((s.contrastive === null) !== !engine.config.contrastive) {
       throw new SonaError('INVALID_STATE', 'contrastive state present exactly when enabled', {
         path: 'contrastive',
       });
     }
-    engine.#contrastive =
-      state.contrastive === null ? null : ContrastiveMemory.fromState(state.contrastive);
-    engine.#resetPatternStats();
-    engine.#patternStats.restoreOnline(
-      checkOnline(state.online, engine.arms.length, engine.#bank.patterns.length),
-    );
-    engine.#typeStats = checkTypeStats(state.typeStats, engine.arms.length);
-    if (engine.#lora instanceof MultiHeadLoRA) {
-      const heads = engine.#lora.types;
-      if (
-        heads[0] !== OTHER_HEAD ||
-        heads.length - 1 > ENGINE_DEFAULTS.maxTypeHeads ||
-        heads.slice(1).some((h) => !engine.#typeStats.has(h))
-      ) {
-        throw new SonaError(
-          'INVALID_STATE',
-          `adapter heads must be ${OTHER_HEAD}, then up to ${ENGINE_DEFAULTS.maxTypeHeads} recorded task types`,
-          { path: 'adapter.types' },
-        );
+    if (s.contrastive !== null) {
+      if (!Array.isArray(s.contrastive) || s.contrastive.length !== arms) {
+        throw new SonaError('INVALID_STATE', 'contrastive must hold one memory per arm', {
+          path: 'contrastive',
+        });
       }
-    }
-    engine.#dda = checkDdaState(state.dda);
-    engine.#learningRate = checkLearningRate(state.learningRate);
-    engine.#epoch = assertInteger(state.epoch, 'epoch', 0);
-    engine.#current = checkCurrent(state.current);
-    engine.#previousSuccessRate =
-      state.previousSuccessRate === null
-        ? null
-        : assertInRange(state.previousSuccessRate, 'previousSuccessRate', 0, 1);
-    if (!Array.isArray(state.history) || state.history.length !== engine.#epoch) {
-      throw new SonaError('INVALID_STATE', 'history must hold one summary per finished epoch', {
-        path: 'history',
+      contrastive = s.contrastive.map((m, i) => {
+        const memory = ContrastiveMemory.fromState(m);
+        if (memory.dim !== null && memory.dim !== engine.dim) {
+          throw new SonaError('INVALID_STATE', `contrastive[${i}] has the wrong dimension`, {
+            path: `contrastive[${i}]`,
+          });
+        }
+        return memory;
       });
     }
-    engine.#history = state.history.map((h) => ({ ...h }));
+    const typeStats = checkTypeStats(s.typeStats, arms);
+    const heads = adapter.heads;
+    if (heads.length > 0 && heads.slice(1).some((h) => !typeStats.has(h))) {
+      throw new SonaError('INVALID_STATE', 'an adapter head names a type never recorded', {
+        path: 'adapter.types',
+      });
+    }
+    const current = checkCurrent(s.current);
+    if (experience.filter((r) => r.epoch === epoch + 1).length !== current.attempts) {
+      throw new SonaError('INVALID_STATE', 'current.attempts differs from this epoch’s records', {
+        path: 'current.attempts',
+      });
+    }
+    const previousSuccessRate =
+      s.previousSuccessRate === null
+        ? null
+        : assertInRange(s.previousSuccessRate, 'previousSuccessRate', 0, 1);
+    const history = checkHistory(s.history, epoch);
+    const dda = checkDdaState(s.dda);
+    const learningRate = checkLearningRate(s.learningRate, engine.config.baseLearningRate);
+
+    engine.#streams = restored;
+    engine.#adapter = adapter;
+    engine.#patterns = patterns;
+    engine.#fittedPatterns = fitted;
+    engine.#experience = experience;
+    engine.#replay = replayMemory;
+    engine.#contrastive = contrastive;
+    engine.#typeStats = typeStats;
+    engine.#dda = dda;
+    engine.#learningRate = learningRate;
+    engine.#epoch = epoch;
+    engine.#current = current;
+    engine.#previousSuccessRate = previousSuccessRate;
+    engine.#history = history;
+    // The model is a function of the experience: the last refit, then this epoch's updates.
+    if (fitted !== null) engine.#model.refit(engine.#observations(previous), fitted);
+    for (const o of engine.#observations(experience.filter((r) => r.epoch === epoch + 1))) {
+      engine.#model.observe(o);
+    }
     return engine;
   }
 
@@ -928,9 +925,11 @@ export class SonaEngine implements Learner {
 
   /** Everything the engine holds, as plain data; `SonaEngine.fromState` continues it exactly. */
   state(): EngineState {
+    const streams = {} as Record<StreamName, ReturnType<Rng['state']>>;
+    for (const name of STREAMS) streams[name] = this.#streams[name].state();
     return {
       kind: 'sona-engine',
-      formatVersion: 2,
+      formatVersion: ENGINE_STATE_FORMAT,
       version: this.version,
       dim: this.dim,
       arms: [...this.arms],
@@ -938,20 +937,19 @@ export class SonaEngine implements Learner {
       epochs: this.epochs,
       config: this.config,
       rank: this.rank,
-      streams: {
-        explore: this.#streams.explore.state(),
-        replay: this.#streams.replay.state(),
-        curriculum: this.#streams.curriculum.state(),
-        patterns: this.#streams.patterns.state(),
-        heads: this.#streams.heads.state(),
-      },
+      streams,
       adapter: this.#adapter.state(),
-      ewc: this.#ewc?.state() ?? null,
-      buffer: this.#buffer.state(),
+      ewc: this.#adapter.ewcState(),
+      patterns: this.#patterns.state(),
+      fittedPatterns: this.#fittedPatterns,
+      experience: this.#experience.map((r) => ({
+        ...r,
+        input: r.input.slice(),
+        patterns: [...r.patterns],
+        weights: [...r.weights],
+      })),
       replay: this.#replay.state(),
-      patterns: this.#bank.state(),
-      contrastive: this.#contrastive?.state() ?? null,
-      online: this.#patternStats.state(),
+      contrastive: this.#contrastive?.map((m) => m.state()) ?? null,
       typeStats: [...this.#typeStats.keys()].sort().map((type) => {
         const stats = this.#typeStats.get(type)!;
         return {
@@ -971,10 +969,6 @@ export class SonaEngine implements Learner {
   }
 }
 
-function describeType(value: unknown): string {
-  return typeof value === 'string' ? `${value.length} characters` : String(value);
-}
-
 function kindOfReplay(config: VersionConfig): ReplayState['kind'] {
   return config.replay === 'prioritized'
     ? 'prioritized'
@@ -983,150 +977,22 @@ function kindOfReplay(config: VersionConfig): ReplayState['kind'] {
       : 'uniform';
 }
 
-/** The overrides that turn the version's table into `config`, after checking every field. */
-function checkOverrides(config: unknown, version: unknown): EngineOverrides {
-  if (!isVersion(version)) {
-    throw new SonaError('INVALID_STATE', `version ${String(version)} is not v1, v2 or v3`, {
-      path: 'version',
-    });
+function checkOverrides(overrides: unknown): EngineOverrides {
+  if (overrides === undefined) return {};
+  if (overrides === null || typeof overrides !== 'object') {
+    throw new SonaError('INVALID_ARGUMENT', 'overrides must be an object', { path: 'overrides' });
   }
-  const c = config as VersionConfig;
-  const fail = (field: string): never => {
-    throw new SonaError('INVALID_STATE', `config.${field} is not valid`, {
-      path: `config.${field}`,
-    });
-  };
-  if (c === null || typeof c !== 'object') fail('');
-  if (c.lora !== 'single' && c.lora !== 'multi-head') fail('lora');
-  if (c.rank !== 'by-size' && !(Number.isInteger(c.rank) && (c.rank as number) >= 1)) fail('rank');
-  for (const flag of ['curriculum', 'dda', 'diversity', 'contrastive'] as const) {
-    if (typeof c[flag] !== 'boolean') fail(flag);
-  }
-  if (!['uniform', 'pattern', 'prioritized'].includes(c.replay)) fail('replay');
-  if (!['fixed', 'momentum', 'meta'].includes(c.learningRate)) fail('learningRate');
-  if (!(c.patternThreshold >= 0 && c.patternThreshold <= 1)) fail('patternThreshold');
-  if (!(c.ewcLambda >= 0 && Number.isFinite(c.ewcLambda))) fail('ewcLambda');
-  if (
-    !(
-      c.temperature?.start > 0 &&
-      c.temperature?.end > 0 &&
-      Number.isFinite(c.temperature.start + c.temperature.end)
-    )
-  ) {
-    fail('temperature');
-  }
-  return {
-    lora: c.lora,
-    rank: c.rank,
-    curriculum: c.curriculum,
-    dda: c.dda,
-    replay: c.replay,
-    patternThreshold: c.patternThreshold,
-    diversity: c.diversity,
-    contrastive: c.contrastive,
-    learningRate: c.learningRate,
-    ewcLambda: c.ewcLambda,
-    temperature: { start: c.temperature.start, end: c.temperature.end },
-  };
+  return overrides as EngineOverrides;
 }
 
-function checkCounts(value: unknown, arms: number, path: string): number[] {
-  if (
-    !Array.isArray(value) ||
-    value.length !== arms ||
-    !value.every((v) => Number.isInteger(v) && v >= 0)
-  ) {
-    throw new SonaError('INVALID_STATE', `${path} must hold ${arms} non-negative integers`, {
-      path,
-    });
+function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
   }
-  return [...value];
+  return typeof value === 'object' ? (value === null ? 'null' : 'an object') : String(value);
 }
 
-function checkOnline(value: unknown, arms: number, patterns: number) {
-  if (!Array.isArray(value))
-    throw new SonaError('INVALID_STATE', 'online must be an array', { path: 'online' });
-  let previous = -1;
-  return value.map((entry, i) => {
-    const e = entry as { pattern: number; successes: number[]; trials: number[] };
-    assertInteger(e?.pattern, `online[${i}].pattern`, previous + 1, patterns - 1);
-    previous = e.pattern;
-    const successes = checkCounts(e.successes, arms, `online[${i}].successes`);
-    const trials = checkCounts(e.trials, arms, `online[${i}].trials`);
-    if (successes.some((s, a) => s > trials[a]!)) {
-      throw new SonaError('INVALID_STATE', `online[${i}] has more successes than trials`, {
-        path: `online[${i}]`,
-      });
-    }
-    return { pattern: e.pattern, successes, trials };
-  });
-}
-
-function checkTypeStats(
-  value: unknown,
-  arms: number,
-): Map<TaskType, { successes: number[]; trials: number[]; qualitySum: number }> {
-  if (!Array.isArray(value)) {
-    throw new SonaError('INVALID_STATE', 'typeStats must be an array of per-type counts', {
-      path: 'typeStats',
-    });
-  }
-  const out = new Map<TaskType, { successes: number[]; trials: number[]; qualitySum: number }>();
-  let previous: string | null = null;
-  value.forEach((entry, i) => {
-    const path = `typeStats[${i}]`;
-    const e = entry as TypeStatsEntry;
-    if (e === null || typeof e !== 'object' || !isTaskType(e.type)) {
-      throw new SonaError('INVALID_STATE', `${path} must name a task type`, { path });
-    }
-    if (previous !== null && !(previous < e.type)) {
-      throw new SonaError('INVALID_STATE', 'typeStats must be in code-unit order of the type', {
-        path,
-      });
-    }
-    previous = e.type;
-    const trials = checkCounts(e.trials, arms, `${path}.trials`);
-    const successes = checkCounts(e.successes, arms, `${path}.successes`);
-    if (successes.some((n, a) => n > trials[a]!)) {
-      throw new SonaError('INVALID_STATE', `${path} has more successes than trials`, {
-        path: `${path}.successes`,
-      });
-    }
-    const qualitySum = assertInRange(
-      e.qualitySum,
-      `${path}.qualitySum`,
-      0,
-      trials.reduce((a, b) => a + b, 0),
-    );
-    out.set(e.type, { successes, trials, qualitySum });
-  });
-  return out;
-}
-
-function checkLearningRate(value: unknown): LearningRateState {
-  const v = value as LearningRateState;
-  if (!v || typeof v !== 'object')
-    throw new SonaError('INVALID_STATE', 'learningRate missing', { path: 'learningRate' });
-  return {
-    rate: assertInRange(v.rate, 'learningRate.rate', 0, 1),
-    velocity: assertInRange(v.velocity, 'learningRate.velocity', -1, 1),
-  };
-}
-
-function checkCurrent(value: unknown): {
-  attempts: number;
-  successes: number;
-  confidence: number;
-  quality: number;
-} {
-  const v = value as { attempts: number; successes: number; confidence: number; quality: number };
-  if (!v || typeof v !== 'object')
-    throw new SonaError('INVALID_STATE', 'current missing', { path: 'current' });
-  const attempts = assertInteger(v.attempts, 'current.attempts', 0);
-  return {
-    attempts,
-    successes: assertInteger(v.successes, 'current.successes', 0, attempts),
-    confidence: assertInRange(v.confidence, 'current.confidence', 0, attempts),
-    quality: assertInRange(v.quality, 'current.quality', 0, attempts),
-  };
+function firstNonFinite32(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
 }

@@ -1,25 +1,17 @@
+export type { AdapterState } from './adapter';
+export { OTHER_HEAD } from './adapter';
 export type { CheckpointContext } from './checkpoint-state';
-export type { PickOptions } from './curriculum';
-export { bucketsFor, DDA_BAND, pickTask, usableSignals } from './curriculum';
-export type { DdaState } from './dda';
-export { DDA, ddaAfter, initialDda } from './dda';
+export type { EngineOptions, EngineOverrides, EngineStats } from './engine';
+export { ENGINE_DEFAULTS, SonaEngine } from './engine';
+export type { Prediction } from './model';
+export { MODEL_PRIORS } from './model';
 export type {
   EngineEpochSummary,
-  EngineOptions,
-  EngineOverrides,
   EngineState,
+  ExperienceRecord,
+  ReplayItem,
   TypeStatsEntry,
-} from './engine';
-export { ENGINE_DEFAULTS, OTHER_HEAD, SonaEngine } from './engine';
-export type { LearningRateState } from './schedules';
-export {
-  argmax,
-  initialLearningRate,
-  LEARNING_RATE,
-  nextLearningRate,
-  softmax,
-  temperatureAt,
-  trendFactor,
-} from './schedules';
+} from './state';
+export { ENGINE_STATE_FORMAT } from './state';
 export type { LearningRateKind, LoraKind, Mode, ReplayKind, VersionConfig } from './versions';
 export { VERSION_CONFIGS } from './versions';

@@ -65,8 +65,8 @@ export interface LearningRateState {
   readonly velocity: number;
 }
 
-export function initialLearningRate(): LearningRateState {
-  return { rate: LEARNING_RATE.base, velocity: 0 };
+export function initialLearningRate(base: number = LEARNING_RATE.base): LearningRateState {
+  return { rate: base, velocity: 0 };
 }
 
 export function trendFactor(trend: number): number {
@@ -75,8 +75,8 @@ export function trendFactor(trend: number): number {
   return 1;
 }
 
-function clampRate(rate: number): number {
-  const { base, minFactor, maxFactor } = LEARNING_RATE;
+function clampRate(rate: number, base: number): number {
+  const { minFactor, maxFactor } = LEARNING_RATE;
   return Math.min(base * maxFactor, Math.max(base * minFactor, rate));
 }
 
@@ -84,11 +84,12 @@ export function nextLearningRate(
   kind: LearningRateKind,
   state: LearningRateState,
   trend: number,
+  base: number = LEARNING_RATE.base,
 ): LearningRateState {
-  if (kind === 'fixed') return { rate: LEARNING_RATE.base, velocity: 0 };
-  const target = clampRate(state.rate * trendFactor(trend));
+  if (kind === 'fixed') return { rate: base, velocity: 0 };
+  const target = clampRate(state.rate * trendFactor(trend), base);
   if (kind === 'meta') return { rate: target, velocity: 0 };
   const velocity =
     LEARNING_RATE.momentum * state.velocity + (1 - LEARNING_RATE.momentum) * (target - state.rate);
-  return { rate: clampRate(state.rate + velocity), velocity };
+  return { rate: clampRate(state.rate + velocity, base), velocity };
 }

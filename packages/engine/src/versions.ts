@@ -14,10 +14,15 @@ export interface VersionConfig {
   readonly curriculum: boolean;
   readonly dda: boolean;
   readonly replay: ReplayKind;
-  readonly patternThreshold: number;
+  /**
+   * Patterns by DP-means, each at least `simThreshold` apart (true), or by k-means with the
+   * SPEC's k = ⌊n/5⌋ (false). See the README: this replaced the SPEC's diversity bonus.
+   */
   readonly diversity: boolean;
   readonly contrastive: boolean;
   readonly learningRate: LearningRateKind;
+  /** The adapter's base learning rate (the schedules move it within [0.1×, 3×] of it). */
+  readonly baseLearningRate: number;
   readonly ewcLambda: number;
   readonly temperature: { readonly start: number; readonly end: number };
   readonly modes: Readonly<Record<Mode, { readonly epochs: number; readonly tasks: number }>>;
@@ -31,10 +36,10 @@ export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
     curriculum: false,
     dda: false,
     replay: 'uniform',
-    patternThreshold: 0.7,
     diversity: false,
     contrastive: false,
     learningRate: 'fixed',
+    baseLearningRate: 0.001,
     ewcLambda: 1000,
     temperature: { start: 1, end: 1 },
     modes: {
@@ -50,10 +55,10 @@ export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
     curriculum: true,
     dda: false,
     replay: 'pattern',
-    patternThreshold: 0.35,
     diversity: false,
     contrastive: false,
     learningRate: 'momentum',
+    baseLearningRate: 0.001,
     ewcLambda: 500,
     temperature: { start: 1, end: 0.44 },
     modes: {
@@ -69,10 +74,10 @@ export const VERSION_CONFIGS: Readonly<Record<Version, VersionConfig>> = {
     curriculum: true,
     dda: true,
     replay: 'prioritized',
-    patternThreshold: 0.35,
     diversity: true,
     contrastive: true,
     learningRate: 'meta',
+    baseLearningRate: 0.001,
     ewcLambda: 400,
     temperature: { start: 1, end: 0.28 },
     modes: {

@@ -16,3 +16,10 @@ export type {
   PatternMatch,
 } from './pattern-bank';
 export { PatternBank, smoothedRate } from './pattern-bank';
+export type {
+  Clustering,
+  Membership,
+  PatternSetOptions,
+  PatternSetState,
+} from './pattern-set';
+export { PatternSet } from './pattern-set';

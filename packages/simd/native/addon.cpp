@@ -49,6 +49,17 @@ void* typed_array_arg(const Napi::CallbackInfo& info, size_t index, const char* 
   if (*length > 0 && data == nullptr) {
     fail(env, "INVALID_ARGUMENT", std::string(name) + " has a detached buffer");
   }
+  // A detached buffer reads as length 0: refuse it rather than compute on an empty vector (the
+  // buffer is fetched only then, to keep the common call to one napi_get_typedarray_info).
+  if (*length == 0) {
+    napi_value buffer;
+    bool detached = false;
+    if (napi_get_typedarray_info(env, info[index], &type, length, &data, &buffer, nullptr) !=
+            napi_ok ||
+        napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached) {
+      fail(env, "INVALID_ARGUMENT", std::string(name) + " is a view of a detached buffer");
+    }
+  }
   if (reinterpret_cast<uintptr_t>(data) % 4 != 0) {
     fail(env, "INVALID_ARGUMENT", std::string(name) + " is not 4-byte aligned");
   }
@@ -78,13 +89,17 @@ double number_arg(const Napi::CallbackInfo& info, size_t index, const char* name
   return value;
 }
 
-// An integer in [minimum, 2^31 - 1] (every count and dimension the kernels accept).
+// The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// An integer in [minimum, 2^53 - 1], the range of the TypeScript layer's checks: every count and
+// dimension the kernels accept (the lengths they must agree with bound them further).
 size_t count_arg(const Napi::CallbackInfo& info, size_t index, const char* name, double minimum) {
   const double value = number_arg(info, index, name);
   if (!std::isfinite(value) || value != std::floor(value)) {
     fail(info.Env(), "INVALID_ARGUMENT", std::string(name) + " must be an integer");
   }
-  if (value < minimum || value > static_cast<double>(std::numeric_limits<int32_t>::max())) {
+  if (value < minimum || value > kMaxSafeInteger) {
     fail(info.Env(), "OUT_OF_RANGE", std::string(name) + " is out of range");
   }
   return static_cast<size_t>(value);
@@ -255,9 +270,10 @@ Shape shape_args(const Napi::CallbackInfo& info) {
   const F32 m = float32_arg(info, 0, "M");
   const size_t rows = count_arg(info, 1, "rows", 0);
   const size_t cols = count_arg(info, 2, "cols", 0);
-  // rows, cols < 2^31, so the product fits in size_t on 64-bit targets; guard 32-bit ones.
+  // A product beyond size_t is no array's length: the same DIM_MISMATCH as any other.
   if (cols != 0 && rows > std::numeric_limits<size_t>::max() / cols) {
-    fail(info.Env(), "OUT_OF_RANGE", "rows * cols overflows");
+    fail(info.Env(), "DIM_MISMATCH", "M has length " + std::to_string(m.length) +
+                                         ", expected rows * cols, which overflows");
   }
   expect_length(info.Env(), m.length, rows * cols, "M");
   return {m, rows, cols};
@@ -332,7 +348,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   features.Set("avx512f", Napi::Boolean::New(env, cpu.avx512f));
   features.Set("neon", Napi::Boolean::New(env, cpu.neon));
 
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));  // scripts/addon-files.mjs
   exports.Set("best", Napi::String::New(env, sona::best_table().name));
   exports.Set("backends", names);
   exports.Set("kernels", tables);

@@ -1,37 +1,49 @@
-// Builds the native addon (build/Release/sona_simd.node) with cmake-js against this Node's own
-// headers; nothing is downloaded (Node-API mode, see CMakeLists.txt).
+// Builds the native addon with cmake-js against this Node's own headers (Node-API mode, see
+// CMakeLists.txt); nothing is downloaded.
 //
-//   node scripts/build-native.mjs             build; any failure is an error
-//   node scripts/build-native.mjs --install   the package's install script: without a C++
-//                                             toolchain, print one warning and succeed (the
-//                                             package then runs on its TypeScript backend),
-//                                             unless SONA_REQUIRE_NATIVE=1
-//   node scripts/build-native.mjs --update    before tests and benchmarks: bring the addon up
-//                                             to date with the sources (incremental); without a
-//                                             toolchain, say so and go on, unless
-//                                             SONA_REQUIRE_NATIVE=1 or CI=true
+//   node scripts/build-native.mjs             build build/Release/sona_simd.node; any failure
+//                                             is an error
+//   node scripts/build-native.mjs --install   the package's install script: a prebuilt binary
+//                                             that fits this Node and loads is used as it is
+//                                             (nothing is compiled); otherwise build from
+//                                             source; without cmake-js, CMake or a compiler,
+//                                             print one line and succeed (the package then runs
+//                                             on its TypeScript backend), unless
+//                                             SONA_REQUIRE_NATIVE=1. `npm install
+//                                             --build-from-source` skips the prebuilt binaries.
+//   node scripts/build-native.mjs --update    before tests and benchmarks: bring
+//                                             build/Release up to date with the sources
+//                                             (incremental); without the tools, say so and go
+//                                             on, unless SONA_REQUIRE_NATIVE=1 or CI=true
+//   node scripts/build-native.mjs --prebuild  before `npm pack` (prepack): build the binary the
+//                                             tarball ships, in a clean directory, into
+//                                             prebuilds/<platform>-<arch>/node.napi[.<libc>].node,
+//                                             and check that it needs no newer C or C++ runtime
+//                                             (glibc, libstdc++ symbol versions) than this Node
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  ADDON_ABI_VERSION,
+  builtAddonPath,
+  currentRuntime,
+  prebuildCandidates,
+} from './addon-files.mjs';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const addonPath = join(packageRoot, 'build', 'Release', 'sona_simd.node');
-const mode = process.argv.includes('--install')
-  ? 'install'
-  : process.argv.includes('--update')
-    ? 'update'
-    : 'build';
+const modes = ['--install', '--update', '--prebuild'];
+const mode = modes.find((m) => process.argv.includes(m))?.slice(2) ?? 'build';
 const requireNative = process.env.SONA_REQUIRE_NATIVE === '1';
 const strict =
-  mode === 'build' || requireNative || (mode === 'update' && process.env.CI === 'true');
+  mode === 'build' ||
+  mode === 'prebuild' ||
+  requireNative ||
+  (mode === 'update' && process.env.CI === 'true');
 
-function succeeds(command, args) {
-  const result = spawnSync(command, args, { stdio: 'ignore' });
-  return result.status === 0;
-}
+const succeeds = (command, args) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 
 function giveUp(reason) {
   if (strict) {
@@ -41,10 +53,9 @@ function giveUp(reason) {
   }
   if (mode === 'install') {
     console.warn(
-      `@sona/simd: WARNING: the native SIMD addon was not built: ${reason}. ` +
-        '@sona/simd will run on its TypeScript backend "js" (same results, slower). ' +
-        'To build it, install CMake >= 3.15 and a C++17 compiler, then run ' +
-        '"npm rebuild @sona/simd". Set SONA_REQUIRE_NATIVE=1 to make this an error.',
+      `@sona/simd: no native addon (no prebuilt binary fits, and ${reason}); the package runs ` +
+        'on its TypeScript backend "js" (same results, slower). To build it, with CMake >= 3.15 ' +
+        'and a C++17 compiler: npm install -D cmake-js node-addon-api && npm rebuild @sona/simd.',
     );
   } else {
     console.warn(`@sona/simd: native addon not rebuilt (${reason}); using what is there, if any.`);
@@ -52,38 +63,90 @@ function giveUp(reason) {
   process.exit(0);
 }
 
-function findCompiler() {
-  const candidates = [process.env.CXX, 'c++', 'g++', 'clang++'].filter(Boolean);
-  return candidates.find((compiler) => succeeds(compiler, ['--version']));
+/**
+ * Loads an addon in a separate process (a broken one must not take this script down) and
+ * returns the backends it offers, or undefined.
+ */
+function probe(path) {
+  const check =
+    `const a = require(${JSON.stringify(path)});` +
+    `if (a.abiVersion !== ${ADDON_ABI_VERSION}) throw new Error('interface version ' + a.abiVersion);` +
+    `process.stdout.write(a.backends.join(', '));`;
+  const result = spawnSync(process.execPath, ['-e', check], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout : undefined;
 }
 
-function nodeIncludeDir() {
-  const dir = resolve(dirname(process.execPath), '..', 'include', 'node');
-  return existsSync(join(dir, 'node_api.h')) ? dir : undefined;
+/** The newest version of each versioned runtime library (GLIBC, GLIBCXX, CXXABI) a file needs. */
+function runtimeVersions(file) {
+  const dump = spawnSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (dump.status !== 0) giveUp(`objdump -T ${file} failed (objdump is part of binutils)`);
+  const newest = new Map();
+  for (const [, family, version] of dump.stdout.matchAll(/\b(GLIBC|GLIBCXX|CXXABI)_([\d.]+)/g)) {
+    const parts = version.split('.').map(Number);
+    const known = newest.get(family);
+    if (!known || compareVersions(parts, known) > 0) newest.set(family, parts);
+  }
+  return newest;
+}
+
+function compareVersions(a, b) {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  }
+  return 0;
+}
+
+/** What `file` needs of glibc or libstdc++ beyond what this Node's own binary needs, if anything. */
+function newerRuntimeThanNode(file) {
+  if (process.platform !== 'linux') return undefined;
+  const node = runtimeVersions(process.execPath);
+  const newer = [...runtimeVersions(file)]
+    .filter(
+      ([family, version]) => !node.has(family) || compareVersions(version, node.get(family)) > 0,
+    )
+    .map(([family, version]) => `${family}_${version.join('.')}`);
+  return newer.length > 0 ? newer.join(', ') : undefined;
+}
+
+function resolvePackage(name) {
+  try {
+    return dirname(
+      createRequire(join(packageRoot, 'package.json')).resolve(`${name}/package.json`),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+if (mode === 'install' && !['true', '1'].includes(process.env.npm_config_build_from_source)) {
+  for (const path of prebuildCandidates(packageRoot)) {
+    const backends = probe(path);
+    if (backends) {
+      console.log(
+        `@sona/simd: using the prebuilt addon ${relative(packageRoot, path)}; usable here: ${backends}`,
+      );
+      process.exit(0);
+    }
+  }
 }
 
 if (!succeeds('cmake', ['--version'])) giveUp('CMake was not found on PATH');
-const compiler = findCompiler();
+const compiler = [process.env.CXX, 'c++', 'g++', 'clang++']
+  .filter(Boolean)
+  .find((candidate) => succeeds(candidate, ['--version']));
 if (!compiler) giveUp('no C++ compiler was found (tried $CXX, c++, g++, clang++)');
+const cmakeJsDir = resolvePackage('cmake-js');
+if (!cmakeJsDir) giveUp('cmake-js is not installed');
+if (!resolvePackage('node-addon-api')) giveUp('node-addon-api is not installed');
 
-let cmakeJs;
-try {
-  cmakeJs = join(
-    dirname(createRequire(join(packageRoot, 'package.json')).resolve('cmake-js/package.json')),
-    'bin',
-    'cmake-js',
-  );
-} catch {
-  giveUp('the cmake-js package is not installed');
-}
-
+const outDir = join(packageRoot, 'build', mode === 'prebuild' ? 'prebuild' : '.');
 const args = [
-  cmakeJs,
+  join(cmakeJsDir, 'bin', 'cmake-js'),
   'build',
   '--directory',
   packageRoot,
   '--out',
-  join(packageRoot, 'build'),
+  outDir,
   '--config',
   'Release',
   '--parallel',
@@ -91,8 +154,9 @@ const args = [
   '--log-level',
   'warn',
 ];
-const includeDir = nodeIncludeDir();
-if (includeDir) args.push(`--CDSONA_NODE_INCLUDE_DIR=${includeDir}`);
+const nodeInclude = resolve(dirname(process.execPath), '..', 'include', 'node');
+if (existsSync(join(nodeInclude, 'node_api.h')))
+  args.push(`--CDSONA_NODE_INCLUDE_DIR=${nodeInclude}`);
 
 const build = spawnSync(process.execPath, args, {
   cwd: packageRoot,
@@ -107,16 +171,24 @@ if (build.status !== 0) {
 }
 if (build.stderr && mode !== 'install') process.stderr.write(build.stderr);
 
-// Load it in a separate process: a broken addon must not take this script down with it.
-const probe = spawnSync(
-  process.execPath,
-  ['-e', `process.stdout.write(require(${JSON.stringify(addonPath)}).backends.join(', '))`],
-  { encoding: 'utf8' },
-);
-if (probe.status !== 0) {
-  process.stderr.write(probe.stderr ?? '');
-  giveUp('the built addon does not load');
-}
-if (mode !== 'update') {
-  console.log(`@sona/simd: native kernels built; usable here: ${probe.stdout}`);
+const built =
+  mode === 'prebuild' ? join(outDir, 'Release', 'sona_simd.node') : builtAddonPath(packageRoot);
+const backends = probe(built);
+if (!backends) giveUp(`the built addon ${built} does not load`);
+
+if (mode === 'prebuild') {
+  const { platform, arch, libc } = currentRuntime();
+  const dir = join(packageRoot, 'prebuilds', `${platform}-${arch}`);
+  rmSync(join(packageRoot, 'prebuilds'), { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, `node.napi${libc ? `.${libc}` : ''}.node`);
+  copyFileSync(built, target);
+  const needs = newerRuntimeThanNode(target);
+  if (needs) giveUp(`${target} needs ${needs}, newer than this Node itself needs`);
+  if (!probe(target) || prebuildCandidates(packageRoot)[0] !== target) {
+    giveUp(`${target} is not the prebuilt binary this Node would pick`);
+  }
+  console.log(`@sona/simd: prebuilt ${relative(packageRoot, target)}; usable here: ${backends}`);
+} else if (mode !== 'update') {
+  console.log(`@sona/simd: native kernels built from source; usable here: ${backends}`);
 }

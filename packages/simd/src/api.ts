@@ -1,4 +1,5 @@
-import { assertFinite, assertFloat32Array, assertInteger, SonaError } from '@sona/core';
+import { assertFinite, assertInteger, SonaError } from '@sona/core';
+import { float32Array, overlaps, sameView } from './arguments';
 import type { Kernels, Metric } from './kernels';
 
 export interface TopKResult {
@@ -64,18 +65,15 @@ export interface SimdApi {
 
 const METRICS: readonly Metric[] = ['cosine', 'dot', 'l2sq'];
 
+/** topK's indices are an Int32Array. */
+const MAX_TOPK_ROWS = 2 ** 31 - 1;
+
 function sameLength(a: Float32Array, b: Float32Array, names: string): void {
   if (a.length !== b.length) {
     throw new SonaError('DIM_MISMATCH', `${names}: lengths ${a.length} and ${b.length} differ`, {
       details: { left: a.length, right: b.length },
     });
   }
-}
-
-/** True when two views share bytes of the same buffer. */
-function overlaps(a: Float32Array, b: Float32Array): boolean {
-  if (a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** `out` may be exactly one of the inputs (element-wise ops), never a partial overlap. */
@@ -87,11 +85,10 @@ function outputFor(
   kernels: Kernels,
 ): Float32Array {
   if (out === undefined) return new Float32Array(length);
-  assertFloat32Array(out, 'out', length);
+  float32Array(out, 'out', length);
   if (kernels.checksOverlap) return out;
   for (const input of inputs) {
-    const exact = input.buffer === out.buffer && input.byteOffset === out.byteOffset;
-    if (overlaps(input, out) && !(allowExactAlias && exact && input.length === out.length)) {
+    if (overlaps(input, out) && !(allowExactAlias && sameView(input, out))) {
       throw new SonaError('INVALID_ARGUMENT', 'out overlaps an input');
     }
   }
@@ -99,8 +96,8 @@ function outputFor(
 }
 
 function rowsOf(query: Float32Array, matrix: Float32Array, dim: number): number {
-  assertFloat32Array(query, 'query');
-  assertFloat32Array(matrix, 'matrix');
+  float32Array(query, 'query');
+  float32Array(matrix, 'matrix');
   assertInteger(dim, 'dim', 1);
   if (query.length !== dim) {
     throw new SonaError('DIM_MISMATCH', `query has length ${query.length}, dim is ${dim}`);
@@ -115,7 +112,7 @@ function rowsOf(query: Float32Array, matrix: Float32Array, dim: number): number 
 }
 
 function checkMatrix(m: Float32Array, rows: number, cols: number): void {
-  assertFloat32Array(m, 'M');
+  float32Array(m, 'M');
   assertInteger(rows, 'rows', 0);
   assertInteger(cols, 'cols', 0);
   if (m.length !== rows * cols) {
@@ -128,8 +125,8 @@ function checkMatrix(m: Float32Array, rows: number, cols: number): void {
 
 export function createApi(k: () => Kernels): SimdApi {
   const pair = (a: Float32Array, b: Float32Array, names: string) => {
-    assertFloat32Array(a, 'a');
-    assertFloat32Array(b, 'b');
+    float32Array(a, 'a');
+    float32Array(b, 'b');
     sameLength(a, b, names);
   };
   const elementwise =
@@ -164,7 +161,7 @@ export function createApi(k: () => Kernels): SimdApi {
       return k().l2sq(a, b);
     },
     norm(a) {
-      assertFloat32Array(a, 'a');
+      float32Array(a, 'a');
       return Math.fround(Math.sqrt(k().dot(a, a)));
     },
     axpy(alpha, x, y) {
@@ -178,7 +175,7 @@ export function createApi(k: () => Kernels): SimdApi {
       return y;
     },
     scale(x, alpha, out) {
-      assertFloat32Array(x, 'x');
+      float32Array(x, 'x');
       assertFinite(alpha, 'alpha');
       const kernels = k();
       const target = outputFor(out, x.length, [x], true, kernels);
@@ -193,6 +190,13 @@ export function createApi(k: () => Kernels): SimdApi {
     l2sqMany: many('l2sqMany'),
     topK(query, matrix, dim, count, metric = 'cosine') {
       const rows = rowsOf(query, matrix, dim);
+      if (rows > MAX_TOPK_ROWS) {
+        throw new SonaError(
+          'OUT_OF_RANGE',
+          `topK ranks at most ${MAX_TOPK_ROWS} rows (its indices are an Int32Array); the matrix has ${rows}`,
+          { path: 'matrix' },
+        );
+      }
       assertInteger(count, 'k');
       if (count < 0 || count > rows) {
         throw new SonaError('INVALID_ARGUMENT', `k is ${count}, expected 0..${rows} (the rows)`, {
@@ -209,7 +213,7 @@ export function createApi(k: () => Kernels): SimdApi {
     },
     gemv(m, rows, cols, x, out) {
       checkMatrix(m, rows, cols);
-      assertFloat32Array(x, 'x', cols);
+      float32Array(x, 'x', cols);
       const kernels = k();
       const target = outputFor(out, rows, [m, x], false, kernels);
       kernels.gemv(m, rows, cols, x, target);
@@ -217,7 +221,7 @@ export function createApi(k: () => Kernels): SimdApi {
     },
     gemvT(m, rows, cols, x, out) {
       checkMatrix(m, rows, cols);
-      assertFloat32Array(x, 'x', rows);
+      float32Array(x, 'x', rows);
       const kernels = k();
       const target = outputFor(out, cols, [m, x], false, kernels);
       kernels.gemvT(m, rows, cols, x, target);
@@ -226,8 +230,8 @@ export function createApi(k: () => Kernels): SimdApi {
     ger(m, rows, cols, alpha, u, v) {
       checkMatrix(m, rows, cols);
       assertFinite(alpha, 'alpha');
-      assertFloat32Array(u, 'u', rows);
-      assertFloat32Array(v, 'v', cols);
+      float32Array(u, 'u', rows);
+      float32Array(v, 'v', cols);
       const kernels = k();
       if (!kernels.checksOverlap && (overlaps(m, u) || overlaps(m, v))) {
         throw new SonaError('INVALID_ARGUMENT', 'ger: u or v overlaps M');

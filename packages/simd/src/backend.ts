@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { SonaError } from '@sona/core';
 import { jsKernels } from './js-kernels';
 import type { BackendName, Kernels } from './kernels';
@@ -13,13 +14,19 @@ export const BACKEND_NAMES: readonly BackendName[] = [
 ];
 
 /**
- * Native backends usable on this machine, best first, from the addon built at install
- * (build/Release/sona_simd.node); none, with one warning, if it was not built.
+ * The fallback line, once per process: printed by the main thread only, since every worker
+ * thread that loads the package would print the same line again.
+ */
+function printOnMainThread(message: string): void {
+  if (isMainThread) process.stderr.write(`${message}\n`);
+}
+
+/**
+ * Native backends usable on this machine, best first, from the addon (a source build or a
+ * prebuilt binary that fits); none, with one line on stderr, if no addon can be used.
  */
 function nativeBackends(): Kernels[] {
-  return nativeBackendsFrom(loadNativeAddon(), process.env, (message) =>
-    process.emitWarning(message, { code: 'SONA_SIMD_NO_NATIVE' }),
-  );
+  return nativeBackendsFrom(loadNativeAddon(), process.env, printOnMainThread);
 }
 
 let active: Kernels | undefined;

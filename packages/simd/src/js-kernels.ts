@@ -1,3 +1,4 @@
+import { bufferOf, byteOffsetOf, fillZero, lengthOf } from './arguments';
 import type { Kernels, Metric } from './kernels';
 
 /**
@@ -194,7 +195,7 @@ function cosineFromSums(dot: number, normSqA: number, normSqB: number): number {
 
 function store(out: Float32Array, i: number, value: number): void {
   if (Number.isNaN(value)) {
-    new Uint32Array(out.buffer, out.byteOffset, out.length)[i] = CANONICAL_NAN_BITS;
+    new Uint32Array(bufferOf(out), byteOffsetOf(out), lengthOf(out))[i] = CANONICAL_NAN_BITS;
   } else {
     out[i] = value;
   }
@@ -287,7 +288,8 @@ export const jsKernels: Kernels = {
 
   gemvT(m, rows, cols, x, out) {
     // out[c] = Σ_r M[r][c]·x[r], accumulated in increasing r from +0.
-    out.fill(0);
+    fillZero(out);
+    if (cols === 0) return; // nothing to accumulate, however many rows
     for (let r = 0; r < rows; r++) {
       const xr = x[r]!;
       const o = r * cols;

@@ -1,13 +1,28 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSonaError } from '@sona/core';
 import { describe, expect, it } from 'vitest';
+import {
+  type AddonRuntime,
+  addonCandidates,
+  NAPI_VERSION,
+  noCandidateReason,
+  prebuildRank,
+} from '../scripts/addon-files.mjs';
 import { bits } from '../test/arbitraries';
 import { backends } from './index';
-import { loadNativeAddon, type NativeAddon, nativeBackendsFrom } from './native';
+import {
+  fallbackMessage,
+  loadNativeAddon,
+  type NativeAddon,
+  nativeBackendsFrom,
+  packageRoot,
+} from './native';
 
 const load = loadNativeAddon();
+/** Visible in the test list as skipped, never a pass that asserted nothing. */
+const withoutAddon = !load.addon;
 
 describe('loading the addon', () => {
   it.runIf(process.env.SONA_REQUIRE_NATIVE === '1')(
@@ -21,9 +36,8 @@ describe('loading the addon', () => {
     },
   );
 
-  it('the CPU features the addon reports decide its tables', () => {
-    if (!load.addon) return;
-    const { cpu, backends: names } = load.addon;
+  it.skipIf(withoutAddon)('the CPU features the addon reports decide its tables', () => {
+    const { cpu, backends: names } = load.addon!;
     expect(names.includes('avx512')).toBe(cpu.avx512f);
     expect(names.includes('avx2')).toBe(cpu.avx2);
     expect(names.includes('sse41')).toBe(cpu.sse41);
@@ -31,7 +45,7 @@ describe('loading the addon', () => {
   });
 
   it('a missing addon is a reason, not an exception', () => {
-    const missing = loadNativeAddon(join(tmpdir(), 'no-such-dir', 'sona_simd.node'));
+    const missing = loadNativeAddon([join(tmpdir(), 'no-such-dir', 'sona_simd.node')]);
     expect(missing.addon).toBeUndefined();
     expect('reason' in missing && missing.reason).toMatch(/does not exist/);
   });
@@ -39,17 +53,36 @@ describe('loading the addon', () => {
   it('a file that is not an addon is a reason, not an exception', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'sona-simd-')), 'sona_simd.node');
     writeFileSync(path, 'not a shared library');
-    const broken = loadNativeAddon(path);
+    const broken = loadNativeAddon([path]);
     expect(broken.addon).toBeUndefined();
     expect('reason' in broken && broken.reason).toMatch(/failed to load/);
   });
 
-  it('without the addon: one warning and no native backend', () => {
+  it('without the addon: one line, that says what runs and how to build it, and no native backend', () => {
     const warnings: string[] = [];
     const kernels = nativeBackendsFrom({ reason: 'not built' }, {}, (m) => warnings.push(m));
     expect(kernels).toEqual([]);
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toEqual([fallbackMessage('not built')]);
+    expect(warnings[0]).not.toMatch(/\n/);
     expect(warnings[0]).toMatch(/not built.*TypeScript backend "js"/);
+    expect(warnings[0]).toMatch(/npm install-scripts approve @sona\/simd && npm rebuild/);
+  });
+
+  it('with no candidate at all, the reason says what is missing for this platform', () => {
+    const none = loadNativeAddon([]);
+    expect('reason' in none && none.reason).toMatch(
+      new RegExp(
+        `prebuilt binary for ${process.platform}-${process.arch} .*none was built from source`,
+      ),
+    );
+    const root = mkdtempSync(join(tmpdir(), 'sona-simd-root-'));
+    expect(noCandidateReason(root)).toMatch(/is shipped/);
+    mkdirSync(join(root, 'prebuilds', `${process.platform}-${process.arch}`), { recursive: true });
+    expect(noCandidateReason(root)).toMatch(
+      new RegExp(
+        `fits this Node \\(Node-API ${process.versions.napi}, ABI ${process.versions.modules}\\)`,
+      ),
+    );
   });
 
   it('without the addon and SONA_SIMD=js: no warning', () => {
@@ -109,7 +142,12 @@ const badCalls: [string, (t: Raw) => unknown, string][] = [
   ['scale: infinite alpha', (t) => t.scale(f32(4), Number.POSITIVE_INFINITY, f32(4)), 'NON_FINITE'],
   ['dotMany: dim 0', (t) => t.dotMany(f32(0), f32(0), 0, f32(0)), 'OUT_OF_RANGE'],
   ['dotMany: dim 1.5', (t) => t.dotMany(f32(4), f32(8), 1.5, f32(2)), 'INVALID_ARGUMENT'],
-  ['dotMany: dim 2^40', (t) => t.dotMany(f32(4), f32(8), 2 ** 40, f32(2)), 'OUT_OF_RANGE'],
+  [
+    'dotMany: dim 2^40, not the query length',
+    (t) => t.dotMany(f32(4), f32(8), 2 ** 40, f32(2)),
+    'DIM_MISMATCH',
+  ],
+  ['dotMany: dim 2^53', (t) => t.dotMany(f32(4), f32(8), 2 ** 53, f32(2)), 'OUT_OF_RANGE'],
   ['dotMany: dim a string', (t) => t.dotMany(f32(4), f32(8), as('4'), f32(2)), 'INVALID_ARGUMENT'],
   ['dotMany: query length is not dim', (t) => t.dotMany(f32(3), f32(8), 4, f32(2)), 'DIM_MISMATCH'],
   [
@@ -157,7 +195,17 @@ const badCalls: [string, (t: Raw) => unknown, string][] = [
   ],
   ['gemv: M is not rows × cols', (t) => t.gemv(f32(6), 2, 2, f32(2), f32(2)), 'DIM_MISMATCH'],
   ['gemv: negative rows', (t) => t.gemv(f32(0), -1, 0, f32(0), f32(0)), 'OUT_OF_RANGE'],
-  ['gemv: rows beyond 2^31 - 1', (t) => t.gemv(f32(0), 2 ** 31, 0, f32(0), f32(0)), 'OUT_OF_RANGE'],
+  ['gemv: rows beyond 2^53 - 1', (t) => t.gemv(f32(0), 2 ** 53, 0, f32(0), f32(0)), 'OUT_OF_RANGE'],
+  [
+    'gemv: rows × cols overflows',
+    (t) => t.gemv(f32(4), 2 ** 40, 2 ** 40, f32(0), f32(0)),
+    'DIM_MISMATCH',
+  ],
+  [
+    'dot: a Proxy around a Float32Array',
+    (t) => t.dot(new Proxy(f32(4), {}), f32(4)),
+    'INVALID_ARGUMENT',
+  ],
   ['gemv: x of length rows', (t) => t.gemv(f32(6), 2, 3, f32(2), f32(2)), 'DIM_MISMATCH'],
   ['gemvT: out of length rows', (t) => t.gemvT(f32(6), 2, 3, f32(2), f32(2)), 'DIM_MISMATCH'],
   [
@@ -204,16 +252,19 @@ describe.runIf(load.addon)('the addon checks every argument itself', () => {
     }
   });
 
-  it('a detached buffer reads as an empty array', () => {
+  it('a detached buffer is refused, not read as an empty array', () => {
     for (const table of tables) {
       const buffer = new ArrayBuffer(16);
       const view = new Float32Array(buffer);
       structuredClone(buffer, { transfer: [buffer] });
       expect(view.length).toBe(0);
-      expect(table.dot(view, f32(0))).toBe(0);
-      expect(() => table.dot(view, f32(4))).toThrowError(
-        expect.objectContaining({ code: 'DIM_MISMATCH' }),
+      expect(() => table.dot(view, f32(0)), table.name).toThrowError(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: 'a is a view of a detached buffer',
+        }),
       );
+      expect(table.dot(f32(0), f32(0))).toBe(0);
     }
   });
 
@@ -235,5 +286,83 @@ describe.runIf(load.addon)('the addon checks every argument itself', () => {
       table.add(a, Float32Array.of(1, 1, 1, 1, 1), a);
       expect(bits(a)).toEqual(bits(Float32Array.of(2, 3, 4, 5, 6)));
     }
+  });
+});
+
+describe('which prebuilt binary fits this Node (scripts/addon-files.mjs)', () => {
+  const runtime: AddonRuntime = {
+    platform: 'linux',
+    arch: 'x64',
+    napi: 9,
+    modules: '115',
+    uv: '1',
+    libc: 'glibc',
+  };
+
+  it.each([
+    ['node.napi.glibc.node', true],
+    ['node.napi.node', true],
+    ['node.abi115.node', true],
+    ['node.abi115.glibc.uv1.node', true],
+    ['node.napi.musl.node', false],
+    ['node.abi108.node', false],
+    ['node.napi.uv2.node', false],
+    ['node.node', false],
+    ['node.napi.abi115.node', false],
+    ['electron.napi.node', false],
+    ['node.napi.armv7.node', false],
+    ['node.napi.glibc.so', false],
+  ])('%s fits: %s', (fileName, fits) => {
+    expect(prebuildRank(fileName, runtime) >= 0).toBe(fits);
+  });
+
+  it('a Node-API build needs this Node to offer the addon’s Node-API version', () => {
+    expect(prebuildRank('node.napi.node', { ...runtime, napi: NAPI_VERSION })).toBeGreaterThan(-1);
+    expect(prebuildRank('node.napi.node', { ...runtime, napi: NAPI_VERSION - 1 })).toBe(-1);
+  });
+
+  it('an unknown C library does not rule a libc-tagged build out (loading it decides)', () => {
+    expect(prebuildRank('node.napi.glibc.node', { ...runtime, libc: undefined })).toBeGreaterThan(
+      -1,
+    );
+  });
+
+  it('a source build comes first, then the fitting prebuilt files, ABI-specific before Node-API', () => {
+    const root = mkdtempSync(join(tmpdir(), 'sona-simd-root-'));
+    const dir = join(root, 'prebuilds', `${runtime.platform}-${runtime.arch}`);
+    mkdirSync(dir, { recursive: true });
+    for (const name of [
+      'node.napi.node',
+      'node.napi.glibc.node',
+      'node.abi115.node',
+      'node.abi1.node',
+    ]) {
+      writeFileSync(join(dir, name), '');
+    }
+    mkdirSync(join(root, 'prebuilds', 'darwin-arm64'));
+    writeFileSync(join(root, 'prebuilds', 'darwin-arm64', 'node.napi.node'), '');
+    expect(addonCandidates(root, runtime)).toEqual(
+      ['node.abi115.node', 'node.napi.glibc.node', 'node.napi.node'].map((n) => join(dir, n)),
+    );
+    mkdirSync(join(root, 'build', 'Release'), { recursive: true });
+    writeFileSync(join(root, 'build', 'Release', 'sona_simd.node'), '');
+    expect(addonCandidates(root, runtime)[0]).toBe(
+      join(root, 'build', 'Release', 'sona_simd.node'),
+    );
+  });
+
+  it('a file that fails to load is passed over for the next candidate', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sona-simd-')), 'node.napi.node');
+    writeFileSync(path, 'not a shared library');
+    const next = loadNativeAddon([path, ...(load.addon ? [load.path] : [])]);
+    if (load.addon) expect(next.addon).toBe(load.addon);
+    else expect('reason' in next && next.reason).toMatch(/failed to load/);
+  });
+
+  it('the Node-API version is the one package.json and CMakeLists.txt build for', () => {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8'));
+    expect(pkg.binary.napi_versions).toEqual([NAPI_VERSION]);
+    const cmake = readFileSync(join(packageRoot(), 'CMakeLists.txt'), 'utf8');
+    expect(cmake).toContain(`NAPI_VERSION=${NAPI_VERSION} `);
   });
 });

@@ -2,12 +2,39 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, SonaError, type SonaErrorCode } from '@sona/core';
+import { ADDON_ABI_VERSION, addonCandidates, noCandidateReason } from '../scripts/addon-files.mjs';
 import type { BackendName, Kernels } from './kernels';
 
-/** One kernel table of the addon (native/addon.cpp): the kernels, each checking its arguments. */
-type NativeTable = Omit<Kernels, 'name' | 'checksOverlap'> & { readonly name: string };
+type KernelName = Exclude<keyof Kernels, 'name' | 'checksOverlap'>;
 
-/** What build/Release/sona_simd.node exports. */
+/** One kernel table of the addon (native/addon.cpp): the kernels, each checking its arguments. */
+type NativeTable = Pick<Kernels, KernelName> & { readonly name: string };
+
+/** Every kernel a table holds. */
+const KERNEL_NAMES = [
+  'dot',
+  'l2sq',
+  'cosine',
+  'axpy',
+  'scale',
+  'add',
+  'sub',
+  'mul',
+  'dotMany',
+  'cosineMany',
+  'l2sqMany',
+  'topK',
+  'gemv',
+  'gemvT',
+  'ger',
+] as const satisfies readonly KernelName[];
+// A kernel added to Kernels but not to KERNEL_NAMES fails to compile here.
+const everyKernelNamed: Exclude<KernelName, (typeof KERNEL_NAMES)[number]> extends never
+  ? true
+  : never = true;
+void everyKernelNamed;
+
+/** What the addon (build/Release/sona_simd.node or a prebuilt one) exports. */
 export interface NativeAddon {
   readonly abiVersion: number;
   /** The dispatch table the addon chose from CPUID/XGETBV (x86) or its build target. */
@@ -22,36 +49,66 @@ export type NativeLoad =
   | { readonly addon: NativeAddon; readonly path: string }
   | { readonly addon?: undefined; readonly reason: string };
 
-/** The addon interface version this TypeScript expects (native/addon.cpp `abiVersion`). */
-const ADDON_ABI_VERSION = 1;
-
 const NATIVE_NAMES: readonly BackendName[] = ['avx512', 'avx2', 'sse41', 'neon', 'serial'];
 
-/** build/Release/sona_simd.node of this package; the same relative path from src/ and dist/. */
-export function defaultAddonPath(): string {
-  return fileURLToPath(new URL('../build/Release/sona_simd.node', import.meta.url));
+/** The package's root: the same relative path from src/ and from dist/. */
+export function packageRoot(): string {
+  return fileURLToPath(new URL('..', import.meta.url));
 }
 
-/** Loads the addon; never throws (a missing or broken addon is a reason, not an error). */
-export function loadNativeAddon(path: string = defaultAddonPath()): NativeLoad {
-  if (!existsSync(path)) return { reason: `${path} does not exist (the addon was not built)` };
+/** Loads one file; a missing, broken or foreign file is a reason, not an error. */
+function loadFile(path: string): NativeLoad {
+  if (!existsSync(path)) return { reason: `${path} does not exist` };
+  let addon: NativeAddon;
   try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    if (addon?.abiVersion !== ADDON_ABI_VERSION) {
-      return {
-        reason: `${path} has interface version ${addon?.abiVersion}, expected ${ADDON_ABI_VERSION} (rebuild it: npm rebuild @sona/simd)`,
-      };
-    }
-    return { addon, path };
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (error) {
     return { reason: `${path} failed to load: ${(error as Error)?.message ?? String(error)}` };
   }
+  if (addon?.abiVersion !== ADDON_ABI_VERSION) {
+    return {
+      reason: `${path} has interface version ${addon?.abiVersion}, expected ${ADDON_ABI_VERSION}`,
+    };
+  }
+  const incomplete = addon.backends.find((name) =>
+    KERNEL_NAMES.some((kernel) => typeof addon.kernels[name]?.[kernel] !== 'function'),
+  );
+  if (incomplete !== undefined) return { reason: `${path} lacks kernels of ${incomplete}` };
+  return { addon, path };
+}
+
+/**
+ * Loads the first of `candidates` that works (by default a source build, then the prebuilt
+ * binaries that fit this Node: scripts/addon-files.mjs); never throws.
+ */
+export function loadNativeAddon(
+  candidates: readonly string[] = addonCandidates(packageRoot()),
+): NativeLoad {
+  const reasons: string[] = [];
+  for (const path of candidates) {
+    const load = loadFile(path);
+    if (load.addon) return load;
+    reasons.push(load.reason);
+  }
+  if (candidates.length === 0) reasons.push(noCandidateReason(packageRoot()));
+  return { reason: reasons.join('; ') };
+}
+
+/** The one line printed when no native addon can be used. */
+export function fallbackMessage(reason: string): string {
+  return (
+    `@sona/simd: no native addon (${reason}); running on the TypeScript backend "js" (same ` +
+    'results, slower). To build it, with CMake >= 3.15 and a C++17 compiler: npm install -D ' +
+    'cmake-js node-addon-api && npm install-scripts approve @sona/simd && npm rebuild @sona/simd. ' +
+    'SONA_SIMD=js silences this line.'
+  );
 }
 
 /**
  * The native backends to offer, given the outcome of loading the addon: its tables, best
  * first. Without the addon: a NATIVE_LOAD_FAILED error under SONA_REQUIRE_NATIVE=1, otherwise
- * one warning (none when SONA_SIMD=js asks for the TypeScript backend anyway) and no backend.
+ * one line through `warn` (none when SONA_SIMD=js asks for the TypeScript backend anyway) and no
+ * backend.
  */
 export function nativeBackendsFrom(
   load: NativeLoad,
@@ -70,13 +127,7 @@ export function nativeBackendsFrom(
       `SONA_REQUIRE_NATIVE=1 but the native addon cannot be used: ${load.reason}`,
     );
   }
-  if (env.SONA_SIMD?.trim() !== 'js') {
-    warn(
-      `@sona/simd: the native SIMD addon cannot be used (${load.reason}); running on the ` +
-        'TypeScript backend "js" (same results, slower). Install CMake and a C++17 compiler, ' +
-        'then run "npm rebuild @sona/simd".',
-    );
-  }
+  if (env.SONA_SIMD?.trim() !== 'js') warn(fallbackMessage(load.reason));
   return [];
 }
 
@@ -89,114 +140,20 @@ function asSonaError(error: unknown): unknown {
   return error;
 }
 
-function wrapTable(name: BackendName, t: NativeTable): Kernels {
-  return {
-    name,
-    checksOverlap: true,
-    dot(a, b) {
-      try {
-        return t.dot(a, b);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    l2sq(a, b) {
-      try {
-        return t.l2sq(a, b);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    cosine(a, b) {
-      try {
-        return t.cosine(a, b);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    axpy(alpha, x, y) {
-      try {
-        t.axpy(alpha, x, y);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    scale(x, alpha, out) {
-      try {
-        t.scale(x, alpha, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    add(a, b, out) {
-      try {
-        t.add(a, b, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    sub(a, b, out) {
-      try {
-        t.sub(a, b, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    mul(a, b, out) {
-      try {
-        t.mul(a, b, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    dotMany(query, matrix, dim, out) {
-      try {
-        t.dotMany(query, matrix, dim, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    cosineMany(query, matrix, dim, out) {
-      try {
-        t.cosineMany(query, matrix, dim, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    l2sqMany(query, matrix, dim, out) {
-      try {
-        t.l2sqMany(query, matrix, dim, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    topK(query, matrix, dim, metric, indices, scores) {
-      try {
-        t.topK(query, matrix, dim, metric, indices, scores);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    gemv(m, rows, cols, x, out) {
-      try {
-        t.gemv(m, rows, cols, x, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    gemvT(m, rows, cols, x, out) {
-      try {
-        t.gemvT(m, rows, cols, x, out);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-    ger(m, rows, cols, alpha, u, v) {
-      try {
-        t.ger(m, rows, cols, alpha, u, v);
-      } catch (error) {
-        throw asSonaError(error);
-      }
-    },
-  };
+/** A kernel whose errors come back as SonaErrors. */
+function rethrowingSonaErrors<F extends (...args: never[]) => unknown>(kernel: F): F {
+  return ((...args: Parameters<F>) => {
+    try {
+      return kernel(...args);
+    } catch (error) {
+      throw asSonaError(error);
+    }
+  }) as F;
+}
+
+function wrapTable(name: BackendName, table: NativeTable): Kernels {
+  const kernels = Object.fromEntries(
+    KERNEL_NAMES.map((kernel) => [kernel, rethrowingSonaErrors(table[kernel])]),
+  ) as Pick<Kernels, KernelName>;
+  return { name, checksOverlap: true, ...kernels };
 }

@@ -1,7 +1,7 @@
 // The baseline for "our AVX2 kernel vs a plain AVX2 loop": dot products of one query with every
 // row of a row-major matrix, written the way one naturally writes it (one _mm256_fmadd_ps
 // accumulator per row, a horizontal sum at the end, rows one after another), timed against
-// @sona/simd's dot_many_f32_avx2 (no FMA, 16 fixed partial sums, four rows per pass) on the
+// @sona/simd's avx2::dot_many_f32 (no FMA, 16 fixed partial sums, four rows per pass) on the
 // same data in the same process, without N-API in between. Also a single 256-float dot.
 //
 // Usage: plain_avx2_bench DIM N1 [N2 ...]   Prints one JSON object.
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   const double single_plain =
       seconds_per_call([&] { sink = plain_dot_avx2(matrix.data(), query.data(), dim); });
   const double single_ours =
-      seconds_per_call([&] { sink = sona::dot_f32_avx2(matrix.data(), query.data(), dim); });
+      seconds_per_call([&] { sink = sona::avx2::dot_f32(matrix.data(), query.data(), dim); });
   std::printf("{\"dim\": %zu, \"single\": {\"plainNs\": %.2f, \"oursNs\": %.2f}, \"batched\": [",
               dim, 1e9 * single_plain, 1e9 * single_ours);
   for (size_t i = 0; i < ns.size(); ++i) {
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
       sink = out[0];
     });
     const double ours = seconds_per_call([&] {
-      sona::dot_many_f32_avx2(query.data(), matrix.data(), dim, n, out.data(),
+      sona::avx2::dot_many_f32(query.data(), matrix.data(), dim, n, out.data(),
                               sona::row_order_for(dim, n));
       sink = out[0];
     });

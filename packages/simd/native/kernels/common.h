@@ -2,11 +2,14 @@
 // the canonical NaN, the 16-lane fold and the cosine formula. The numeric scheme every
 // kernel follows is documented in packages/simd/README.md ("The numeric scheme").
 //
-// Kernel files follow one layout: for each family of operations (dot.h, elementwise.h,
-// matrix.h, topk.h), one function per instruction set with the ISA in its name
-// (dot_f32_avx512, dot_f32_avx2, dot_f32_sse41, dot_f32_neon, dot_f32_serial). Each ISA's
-// functions sit between SONA_BEGIN_<ISA> and SONA_END_<ISA>, which compile them for that
-// ISA only; dispatch.h picks the table the CPU can run.
+// Kernel files follow one layout. Each family of operations (dot.inc: reductions,
+// elementwise.inc, matrix.inc) is written once, against a small vocabulary of vector types and
+// operations; each ISA's header (isa_avx512.h, isa_avx2.h, isa_sse41.h, isa_neon.h) defines
+// that vocabulary and includes the families inside its own namespace (sona::avx2::dot_f32,
+// ...) between SONA_BEGIN_<ISA> and SONA_END_<ISA>, which compile them for that ISA only.
+// serial.h holds the portable reference kernels (sona::serial), written independently; topk.h
+// the selection shared by every ISA; dispatch.h the tables and the choice of the one the CPU
+// can run.
 //
 // Build requirements (CMakeLists.txt): C++17, -ffp-contract=off (a fused multiply-add would
 // change the bits), no -ffast-math, no flush-to-zero.

@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "common.h"
-#include "dot.h"
-#include "elementwise.h"
-#include "matrix.h"
+#include "isa_avx2.h"
+#include "isa_avx512.h"
+#include "isa_neon.h"
+#include "isa_sse41.h"
+#include "serial.h"
 #include "topk.h"
 
 #if SONA_X86 && (defined(__GNUC__) || defined(__clang__))
@@ -35,11 +37,12 @@ struct KernelTable {
   void (*ger)(float* m, size_t rows, size_t cols, float alpha, const float* u, const float* v);
 };
 
-#define SONA_KERNEL_TABLE(isa)                                                               \
-  KernelTable {                                                                              \
-    #isa, dot_f32_##isa, l2sq_f32_##isa, cosine_f32_##isa, axpy_f32_##isa, scale_f32_##isa,  \
-        add_f32_##isa, sub_f32_##isa, mul_f32_##isa, dot_many_f32_##isa, l2sq_many_f32_##isa, \
-        cosine_many_f32_##isa, gemv_f32_##isa, gemvT_f32_##isa, ger_f32_##isa                 \
+// The table of the kernels in namespace sona::<isa>.
+#define SONA_KERNEL_TABLE(isa)                                                                  \
+  KernelTable {                                                                                 \
+    #isa, isa::dot_f32, isa::l2sq_f32, isa::cosine_f32, isa::axpy_f32, isa::scale_f32,          \
+        isa::add_f32, isa::sub_f32, isa::mul_f32, isa::dot_many_f32, isa::l2sq_many_f32,        \
+        isa::cosine_many_f32, isa::gemv_f32, isa::gemvT_f32, isa::ger_f32                       \
   }
 
 inline const KernelTable& serial_table() {

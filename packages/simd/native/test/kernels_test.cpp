@@ -146,18 +146,18 @@ void test_spec(Rng& rng) {
     const Buffer a = random_buffer(rng, n, rng.below(16), n % 3 == 0);
     const Buffer b = random_buffer(rng, n, rng.below(16), n % 3 == 0);
     const std::string at = "n=" + std::to_string(n);
-    check(same_scalar(spec_dot(a.data(), b.data(), n), sona::dot_f32_serial(a.data(), b.data(), n)),
+    check(same_scalar(spec_dot(a.data(), b.data(), n), sona::serial::dot_f32(a.data(), b.data(), n)),
           "serial", "dot vs README scheme", at);
     check(same_scalar(spec_l2sq(a.data(), b.data(), n),
-                      sona::l2sq_f32_serial(a.data(), b.data(), n)),
+                      sona::serial::l2sq_f32(a.data(), b.data(), n)),
           "serial", "l2sq vs README scheme", at);
   }
   // A case where the order matters: 17 elements whose sum depends on the lane assignment.
   std::vector<float> a(17, 1.0f), b(17, 1.0f);
   a[0] = 1e8f;
   a[16] = -1e8f;
-  check(sona::dot_f32_serial(a.data(), b.data(), 17) == spec_dot(a.data(), b.data(), 17) &&
-            sona::dot_f32_serial(a.data(), b.data(), 17) == 15.0f,
+  check(sona::serial::dot_f32(a.data(), b.data(), 17) == spec_dot(a.data(), b.data(), 17) &&
+            sona::serial::dot_f32(a.data(), b.data(), 17) == 15.0f,
         "serial", "lane 0 receives elements 0 and 16", "");
 }
 
