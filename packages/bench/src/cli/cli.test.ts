@@ -363,7 +363,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     }
     expect(hashes[1]).toBe(hashes[0]);
     expect(hashes[2]).not.toBe(hashes[0]);
-  });
+  }, 300_000);
 
   it('prints SIMULATED results and plain progress lines when not on a terminal', async () => {
     const out = tempDir();
@@ -407,7 +407,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     const reference = await run('2', process.env);
     expect(await run('1', process.env)).toEqual(reference);
     expect(await run('2', { ...process.env, SONA_SIMD: 'js' })).toEqual(reference);
-  });
+  }, 300_000);
 
   const SYNTH_ARGS = Object.entries(SYNTHETIC_COST_FIELDS).flatMap(([k, v]) => [
     '--field',
@@ -439,7 +439,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
         '--feedback',
         'full',
         '--compare',
-        'linucb',
+        'thompson',
         '--cost-weights',
         '0,0.1',
         '--out',
@@ -468,7 +468,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     const reference = await run('2', '21');
     expect(await run('1', '21')).toBe(reference);
     expect(await run('2', '22')).not.toBe(reference);
-  });
+  }, 300_000);
 
   it('prints the replay result JSON with --json (the same as the file) and the rest on stderr', async () => {
     const out = tempDir();

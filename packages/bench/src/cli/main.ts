@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { isSonaError } from '@sona/core';
+import { escapeTerminal, terminalJson } from '@sona/core/cli';
 import { sonaCheckpoint } from '../learners/sona';
 import { ensureWritableDirectory, sourceStem } from '../output/files';
 import {
@@ -42,18 +43,8 @@ export const EXIT = {
   badInput: 2,
 } as const;
 
-/** Control characters (and the invisible line breaks U+2028, U+2029) shown as escapes on a terminal. */
-export function terminalText(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    out +=
-      c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029
-        ? `\\u${c.toString(16).padStart(4, '0')}`
-        : ch;
-  }
-  return out;
-}
+/** Text from results or data made safe to print on a terminal (@sona/core's escapes). */
+export const terminalText = escapeTerminal;
 
 function errorText(error: unknown): string {
   return terminalText(isSonaError(error) ? `${error.code}: ${error.message}` : String(error));
@@ -162,12 +153,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             }),
           )
         : [];
-    io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : summaryText(result));
+    io.stdout.write(options.json ? `${terminalJson(result, 2)}\n` : summaryText(result));
     const files = [written.resultFile, written.markdownFile, written.htmlFile].map(terminalText);
     info.write(
       `resultHash ${result.resultHash}\n` +
         `wrote ${files.join(', ')} ` +
-        `(${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.workers} worker${result.run.workers === 1 ? '' : 's'})\n` +
+        `(${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.workers} worker${result.run.workers === 1 ? '' : 's'}, SIMD backend ${result.run.simdBackend})\n` +
         (checkpointFiles.length > 0
           ? `checkpoint${checkpointFiles.length === 1 ? '' : 's'} (fold-0 learner per model, verify with npx sona-checkpoint verify): ${terminalText(checkpointFiles.length === 1 ? checkpointFiles[0]! : dirname(checkpointFiles[0]!))}\n`
           : ''),

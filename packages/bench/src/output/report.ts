@@ -197,6 +197,7 @@ function metaBlock(entry: LoadedResult): Block {
       `${c.feedback} feedback · ${c.bootstrapResamples} bootstrap resamples` +
       (c.costWeight > 0 ? ` · cost weight ${c.costWeight}` : '') +
       (c.costWeights.length > 0 ? ` · frontier weights ${c.costWeights.join(', ')}` : '') +
+      ` · SIMD backend ${typeof r.run?.simdBackend === 'string' ? r.run.simdBackend : 'not recorded'}` +
       ' · file ',
     { code: entry.file },
     ' · resultHash ',

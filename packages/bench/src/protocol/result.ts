@@ -306,6 +306,11 @@ export interface RunInfo {
   readonly platform: string;
   /** The replay data path as given (the data is identified by its SHA-256 in the content). */
   readonly data: string | null;
+  /**
+   * The SIMD backend the kernels ran on (`@sona/simd` `backend()`, this thread's; workers resolve
+   * it the same way). Every backend gives the same bits, so it is not part of the hash.
+   */
+  readonly simdBackend: string;
 }
 
 export interface BenchmarkResult extends BenchmarkContent {

@@ -1,4 +1,5 @@
 import { SonaError } from '@sona/core';
+import { backend } from '@sona/simd';
 import type { Feedback } from '../environment/environment';
 import type { LearnerFactory } from '../learner';
 import {
@@ -165,6 +166,7 @@ export async function runBenchmark(
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       data: options.dataPath ?? null,
+      simdBackend: backend(),
     },
   };
   return { result, checkpoints };
