@@ -8,7 +8,7 @@ import type { LearnerFactory } from './learner';
 import { resolveLearnerFactory } from './learners/registry';
 import { createContext, type JobSpec } from './protocol/context';
 import { runJob } from './protocol/job';
-import { describeError, type WorkerReply } from './runner/pool';
+import { describeError, type WorkerReply } from './runner/messages';
 import type { WorkerData } from './runner/run';
 
 type Runner = (job: JobSpec) => unknown;

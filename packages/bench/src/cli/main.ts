@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { isSonaError } from '@sona/core';
 import { escapeTerminal, terminalJson } from '@sona/core/cli';
-import { sonaCheckpoint } from '../learners/sona';
+import { sonaCheckpoint } from '../learners/sona-checkpoint';
 import { ensureWritableDirectory, sourceStem } from '../output/files';
 import {
   comparisonWord,
