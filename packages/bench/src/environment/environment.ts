@@ -33,6 +33,11 @@ export interface Subject {
   readonly name: string;
   /** Model size in billions of (activated) parameters: the learner's adapter rank follows it. */
   readonly paramsB: number;
+  /**
+   * The label its seeded streams are forked by (training, bootstrap). A model profile's name; for
+   * a replayed log a fixed label, so that renaming the data file changes nothing.
+   */
+  readonly stream: string;
 }
 
 /**

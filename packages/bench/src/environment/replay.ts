@@ -91,7 +91,7 @@ export class ReplayEnvironment implements Environment {
     }
     this.requestedFolds = requested;
     this.root = createRng(seed).fork('replay');
-    this.subjects = [{ name: dataset.source.name, paramsB }];
+    this.subjects = [{ name: dataset.source.name, paramsB, stream: 'log' }];
     this.taskIds = dataset.tasks.map((t) => t.id);
     this.taskTypes = dataset.tasks.map((t) => t.type);
     const armCount = dataset.arms.length;

@@ -53,7 +53,11 @@ export class SimulatedEnvironment implements Environment {
     this.world = new SimulatedWorld({ rng: root.fork('world'), poolSize: POOL_SIZES[mode] });
     this.profileSet = profileSet(spec.profiles);
     this.models = this.profileSet.models.map((m) => this.world.forModel(m));
-    this.subjects = this.profileSet.models.map((m) => ({ name: m.name, paramsB: m.paramsB }));
+    this.subjects = this.profileSet.models.map((m) => ({
+      name: m.name,
+      paramsB: m.paramsB,
+      stream: m.name,
+    }));
     const splitRng = root.fork('splits');
     const { selected: holdout, rest } = stratifiedSample(
       this.world.strata,

@@ -149,7 +149,7 @@ export function assembleResult(
       own[m]!,
       fixedPerModel[m]!,
       learner,
-      bootstrapRoot.fork(subject.name),
+      bootstrapRoot.fork(subject.stream),
     ),
   );
 
@@ -162,7 +162,7 @@ export function assembleResult(
     const columns = comparedColumns[k]!;
     const rng = compareRng.fork(name);
     const results = env.subjects.map((subject, m) => {
-      const r = rng.fork(subject.name);
+      const r = rng.fork(subject.stream);
       const opts = (label: string) => ({
         resamples: PROTOCOL.bootstrapResamples,
         rng: r.fork(label),
@@ -211,7 +211,7 @@ export function assembleResult(
     return {
       against: other.learner,
       models: env.subjects.map((subject, m) => {
-        const d = pairedBootstrap(own[m]!.success[0]!, theirs[m]!, opts(`model:${subject.name}`));
+        const d = pairedBootstrap(own[m]!.success[0]!, theirs[m]!, opts(`model:${subject.stream}`));
         return { name: subject.name, difference: d, verdict: verdictOf(d) };
       }),
       mean: { difference, verdict: verdictOf(difference) },

@@ -115,7 +115,7 @@ export function runJob(
     const offered = env.offered(i);
     return offered === null ? undefined : offered.map((a) => env.arms[a]!);
   });
-  const jobRng = context.root.fork('training').fork(subject.name).fork(`fold-${job.fold}`);
+  const jobRng = context.root.fork('training').fork(subject.stream).fork(`fold-${job.fold}`);
   const attemptRng = jobRng.fork('attempts');
   const learner = factory({
     version: context.spec.version,
