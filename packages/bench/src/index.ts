@@ -1,4 +1,16 @@
 export type {
+  Environment,
+  Feedback,
+  FoldSplit,
+  SplitPlan,
+  Subject,
+} from './environment/environment';
+export { FEEDBACK_MODES } from './environment/environment';
+export type { ReplayEnvironmentInfo, ReplayEnvironmentSpec } from './environment/replay';
+export { REPLAY_DEFAULTS, ReplayEnvironment } from './environment/replay';
+export type { SimulatedEnvironmentInfo, SimulatedEnvironmentSpec } from './environment/simulated';
+export { SimulatedEnvironment } from './environment/simulated';
+export type {
   Choice,
   ChooseOptions,
   EpochSummary,
@@ -31,70 +43,74 @@ export {
 export { ThompsonLearner, thompsonLearner } from './learners/thompson';
 export { Ucb1Learner, ucb1Learner } from './learners/ucb1';
 export { canonicalHash, canonicalJson } from './output/canonical-json';
-export type { LoadedReplayResult, LoadedResult } from './output/files';
-export {
-  computeResultHash,
-  loadResults,
-  replayResultFileName,
-  resultFileName,
-} from './output/files';
-export type { ReplayGroup, ReplayVersionComparison } from './output/replay-report-data';
-export { buildReplayGroups } from './output/replay-report-data';
-export type { ReportData, RunGroup, VersionComparison } from './output/report-data';
-export { buildReportData } from './output/report-data';
-export { renderHtmlReport } from './output/report-html';
-export { renderMarkdownReport } from './output/report-markdown';
+export type { Block, Cell, Inline, ReportDocument, Table } from './output/document';
+export { mdText, renderHtml, renderMarkdown } from './output/document';
+export type { LoadedResult } from './output/files';
+export { computeResultHash, loadResults, resultFileName } from './output/files';
+export type { ModelComparison, RunGroup, VersionComparison } from './output/report';
+export { buildReport, groupResults } from './output/report';
 export type { WrittenOutputs } from './output/write';
-export { writeBenchmarkOutputs, writeReplayOutputs, writeReports } from './output/write';
+export { writeBenchmarkOutputs, writeCheckpoints, writeReports } from './output/write';
 export type { AblationKey } from './protocol/ablations';
 export { ABLATION_KEYS, ABLATIONS, ablationOverrides } from './protocol/ablations';
-export type { BenchmarkSpec, FoldSplit, JobSpec, Variant } from './protocol/context';
-export { createContext, planJobs } from './protocol/context';
+export { evaluationTasks, fixedPolicies, learnedPolicyName, runTitle } from './protocol/assemble';
+export type {
+  BenchmarkContext,
+  BenchmarkSpec,
+  EnvironmentSpec,
+  JobSpec,
+  ResolvedSpec,
+  Variant,
+} from './protocol/context';
+export { createContext, planJobs, resolveSpec } from './protocol/context';
 export type { EpochRecord, Evaluation, JobResult } from './protocol/job';
-export { runJob } from './protocol/job';
+export { runJob, trainingCostModel } from './protocol/job';
 export type { Mode, Schedule } from './protocol/modes';
 export { MODES, POOL_SIZES, PROTOCOL, SCHEDULES, schedule } from './protocol/modes';
 export type {
   AblationResult,
+  AiqResult,
   BenchmarkContent,
   BenchmarkResult,
   Calibration,
   ComparedLearner,
   ComparedModelResult,
+  FixedArmHull,
+  Frontier,
+  FrontierPoint,
   HistoryEntry,
   LearnerComparison,
   LearnerSummary,
   ModelResult,
-  ProfileDescription,
+  PolicyComparison,
+  PolicyKind,
+  PolicyResult,
   RunInfo,
+  TaskReport,
   Verdict,
 } from './protocol/result';
 export { verdictOf } from './protocol/result';
-export type { PolicyColumns } from './replay/assemble';
-export {
-  assembleReplay,
-  baselineColumns,
-  learnedPolicyName,
-  oracleArm,
-  replayTitle,
-} from './replay/assemble';
 export type {
   EmbeddingSource,
   MalformedLine,
   ReplayArmLog,
   ReplayDataset,
+  ReplayLoadOptions,
   ReplayParseOptions,
   ReplaySource,
   ReplayTask,
   ReplayTrial,
-  TypeAssignment,
+  TypeCount,
 } from './replay/data';
 export {
-  assignTypes,
+  DEFAULT_MAX_DATA_BYTES,
   describeSource,
   idEmbeddingText,
   loadReplayData,
   parseReplayData,
+  ReplayParser,
+  restrictArms,
+  UNLABELLED_TYPE,
 } from './replay/data';
 export type { FieldMapping, FieldName, Resolved } from './replay/fields';
 export {
@@ -105,38 +121,21 @@ export {
   REQUIRED_FIELDS,
   resolvePath,
 } from './replay/fields';
-export type { ParetoPoint } from './replay/pareto';
-export { paretoFrontier } from './replay/pareto';
-export type {
-  ReplayContext,
-  ReplayEpochRecord,
-  ReplayEvaluation,
-  ReplayJobResult,
-  ReplaySpec,
-} from './replay/protocol';
-export {
-  createReplayContext,
-  REPLAY_DEFAULTS,
-  resolveReplaySpec,
-  runReplayJob,
-  trainingCostModel,
-} from './replay/protocol';
-export type {
-  PolicyComparison,
-  PolicyKind,
-  PolicyResult,
-  ReplayContent,
-  ReplayHistoryEntry,
-  ReplayResult,
-  ReplayRunInfo,
-  ReplayTaskReport,
-} from './replay/result';
-export type { ReplayRun, RunReplayOptions } from './replay/run';
-export { replayHashOf, runReplayBenchmark } from './replay/run';
 export type { LoggedOutcome } from './replay/values';
-export { readOutcome, SUCCESS_THRESHOLD } from './replay/values';
-export type { BenchmarkRun, CheckpointState, RunBenchmarkOptions } from './runner/run';
-export { resultHashOf, runBenchmark } from './runner/run';
+export {
+  MAX_EMBEDDING_DIM,
+  MAX_NAME_LENGTH,
+  readOutcome,
+  SUCCESS_THRESHOLD,
+} from './replay/values';
+export type {
+  BenchmarkRun,
+  CheckpointState,
+  PreparedRun,
+  RunBenchmarkOptions,
+  RunReplayOptions,
+} from './runner/run';
+export { prepareRun, resultHashOf, runBenchmark, runReplayBenchmark } from './runner/run';
 export { bisectIncreasing, sigmoid } from './simulated/calibrate';
 export type { SimulatedWorldParameters } from './simulated/parameters';
 export { SIMULATED_WORLD_PARAMETERS } from './simulated/parameters';
@@ -168,5 +167,14 @@ export {
   expectedCalibrationError,
   reliabilityBins,
 } from './stats/calibration';
+export type { CostPoint } from './stats/frontier';
+export {
+  areaUnderHull,
+  averageImprovementInQuality,
+  hullValue,
+  upperHull,
+} from './stats/frontier';
+export type { ParetoPoint } from './stats/pareto';
+export { paretoFrontier } from './stats/pareto';
 export type { StratifiedSample } from './stats/split';
 export { largestRemainder, stratifiedFolds, stratifiedSample } from './stats/split';

@@ -1,6 +1,6 @@
 /**
- * Worker-thread entry of the benchmark (built to dist/worker.js): rebuilds the run's context
- * from what it was started with (a simulated spec, or a replay spec with its dataset), then runs
+ * Worker-thread entry of the benchmark (built to dist/worker.js): rebuilds the run's context from
+ * the spec it was started with (a simulated spec, or a replay spec with its dataset), then runs
  * the jobs it is sent, one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,35 +8,23 @@ import type { LearnerFactory } from './learner';
 import { resolveLearnerFactory } from './learners/registry';
 import { createContext, type JobSpec } from './protocol/context';
 import { runJob } from './protocol/job';
-import { runReplayJob } from './replay/protocol';
-import { type ReplayWorkerData, replayWorkerContext } from './replay/run';
-import { describeError, type WorkerReply } from './runner/pool';
+import { describeError, type WorkerReply } from './runner/messages';
 import type { WorkerData } from './runner/run';
 
-type Runner = (job: unknown) => unknown;
+type Runner = (job: JobSpec) => unknown;
 
-function setUp(data: WorkerData | ReplayWorkerData): Runner {
+function setUp(data: WorkerData): Runner {
   const factory: LearnerFactory = resolveLearnerFactory(data.learner);
-  if (data.kind === 'replay') {
-    const context = replayWorkerContext(data);
-    return (fold) => runReplayJob(context, fold as number, factory);
-  }
   const context = createContext(data.spec);
-  return (job) => {
-    const spec = job as JobSpec;
-    return runJob(
-      context,
-      spec,
-      spec.learner === undefined ? factory : resolveLearnerFactory(spec.learner),
-    );
-  };
+  return (job) =>
+    runJob(context, job, job.learner === undefined ? factory : resolveLearnerFactory(job.learner));
 }
 
 const port = parentPort;
 if (port !== null) {
-  const data = workerData as WorkerData | ReplayWorkerData;
+  const data = workerData as WorkerData;
   let run: Runner | undefined;
-  port.on('message', (message: { id: number; job: unknown }) => {
+  port.on('message', (message: { id: number; job: JobSpec }) => {
     let reply: WorkerReply<unknown>;
     try {
       run ??= setUp(data);

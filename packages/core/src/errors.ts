@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   // data and environments
   DATA_NOT_FOUND: 'an input file or directory does not exist',
   DATA_MALFORMED: 'an input file has lines that cannot be parsed',
+  DATA_TOO_LARGE: 'an input file is larger than the allowed maximum',
   FIELD_MAPPING: 'a field mapping does not resolve in the data',
   NO_USABLE_ROWS: 'the input has no row that can be used',
   OUTPUT_UNWRITABLE: 'the output location cannot be written',

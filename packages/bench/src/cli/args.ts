@@ -1,19 +1,20 @@
 import { parseArgs } from 'node:util';
 import { isVersion, SonaError, type Version } from '@sona/core';
+import type { Feedback } from '../environment/environment';
 import { isLearnerName, LEARNER_NAMES, resolveCompare } from '../learners/registry';
 import { isMode, MODES, type Mode } from '../protocol/modes';
+import { DEFAULT_MAX_DATA_BYTES } from '../replay/data';
 import { type FieldMapping, parseFieldSpecs } from '../replay/fields';
+import { MAX_NAME_LENGTH } from '../replay/values';
 import { PROFILE_SETS } from '../simulated/profiles';
 
 export const USAGE = `Usage: sona-bench <v1|v2|v3> [options]
        sona-bench <v1|v2|v3> --env replay --data FILE --field task=PATH --field arm=PATH
                   --field success=PATH [--field cost=PATH ...] [options]
-
 Runs the SONA benchmark and writes its result JSON, report.md and report.html.
 --env simulated (the default) runs the SIMULATED world; --env replay replays real
 outcomes logged as JSON lines (one row per attempt) and compares the learned policy
 with always-one-arm, random and oracle baselines on held-out tasks.
-
 Options:
   --mode <quick|default|full>   epochs and tasks per epoch (SPEC table)   [default]
   --seed <N>                    seed, a safe integer >= 0                 [42]
@@ -23,37 +24,46 @@ Options:
   --workers <N>                 worker threads (1..256)                   [cores]
   --learner <NAME>              who learns: ${LEARNER_NAMES.join(', ')}   [sona]
   --compare <NAME,...|all>      run these learners beside it in the same protocol (same
-                                tasks and attempt streams) and report it minus each, paired
-                                (simulated only)
+                                tasks, attempt streams and feedback) and report it minus
+                                each, paired
+  --feedback <bandit|full>      bandit: the learner sees only its chosen arm's outcome;
+                                full: also every other arm the task offers   [bandit]
   --json                        print the result JSON on stdout
   -h, --help                    this help
-
 Replay options (--env replay):
-  --data <FILE>                 the log: JSON lines, one attempt per row
+  --data <FILE>                 the log: JSON lines, one attempt per row (a regular file)
   --field <NAME=PATH>           where a field lives in each row, as a dotted path
                                 (quality.functional_pass); repeat per field. Required:
                                 task, arm, success. Optional: cost, text, embedding, type.
                                 success: true/false or a number in [0, 1] (>= 0.5 passes);
                                 null or absent: the row is skipped and counted
+  --arms <A,B,...>              use only these arms (tasks with none of them are left out)
   --cost-weight <W>             pick by predicted success - W x cost (needs a cost)  [0]
+  --cost-weights <W,...>        also run at these weights: the cost frontier and AIQ
+                                against the fixed arms' convex hull (needs a cost)
   --folds <K>                   cross-validation folds over tasks, 2..1000 (fewer
                                 when there are fewer tasks)               [5]
-  --params-b <B>                model size in billions (adapter rank)     [7]
+  --params-b <B>                model size in billions, (0, 100000] (adapter rank)  [7]
+  --max-bytes <N>               largest data file read                    [${DEFAULT_MAX_DATA_BYTES}]
   --skip-malformed              skip malformed lines (counted, listed) instead of failing
-
-Exit codes: 0 done; 1 the run failed; 2 a usage problem: flags or values, an output
-folder that cannot be written, or replay data that is missing (DATA_NOT_FOUND), does
-not match the field mapping (FIELD_MAPPING), has malformed lines (DATA_MALFORMED) or
-no usable row (NO_USABLE_ROWS).
+Exit codes: 0 done; 1 the run failed; 2 a problem with what was given, found before
+anything runs (or, for the output folder, when writing): flags or values (USAGE), an
+output folder that cannot be written (OUTPUT_UNWRITABLE), or replay data that is missing
+or not a regular file (DATA_NOT_FOUND), too large (DATA_TOO_LARGE), does not match the
+field mapping (FIELD_MAPPING), has malformed lines (DATA_MALFORMED), no usable row
+(NO_USABLE_ROWS), or does not suit the options (INVALID_ARGUMENT: an unknown --arms arm,
+embeddings too large for a learner).
 `;
 
 /** What `--env replay` adds. */
 export interface ReplayCliOptions {
   readonly data: string;
   readonly fields: FieldMapping;
-  readonly costWeight: number;
+  readonly arms: readonly string[] | null;
+  readonly costWeights: readonly number[];
   readonly folds: number;
   readonly modelParamsB: number;
+  readonly maxBytes: number;
   readonly skipMalformed: boolean;
 }
 
@@ -68,6 +78,8 @@ export interface CliOptions {
   readonly learner: string;
   /** Learners to compare with (resolved: `all` expanded). */
   readonly compare: readonly string[];
+  readonly feedback: Feedback;
+  readonly costWeight: number;
   readonly json: boolean;
   /** Set exactly when `env` is `replay`. */
   readonly replay: ReplayCliOptions | null;
@@ -81,6 +93,12 @@ function usageError(message: string): SonaError {
   return new SonaError('USAGE', message);
 }
 
+/** A value for a message: cut to 60 characters, control characters shown as escapes. */
+function shown(value: string): string {
+  const cut = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  return JSON.stringify(cut);
+}
+
 function naturalNumber(
   value: string,
   flag: string,
@@ -91,11 +109,24 @@ function naturalNumber(
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw usageError(
       max === Number.MAX_SAFE_INTEGER
-        ? `${flag} needs an integer >= ${min}, got '${value}'`
-        : `${flag} needs an integer from ${min} to ${max}, got '${value}'`,
+        ? `${flag} needs an integer >= ${min}, got ${shown(value)}`
+        : `${flag} needs an integer from ${min} to ${max}, got ${shown(value)}`,
     );
   }
-  return Number(value);
+  return n;
+}
+
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+function decimal(value: string, flag: string, range: { positive: boolean; max?: number }): number {
+  const x = Number(value);
+  const max = range.max ?? Number.MAX_VALUE;
+  if (!DECIMAL.test(value) || !Number.isFinite(x) || (range.positive && !(x > 0)) || x > max) {
+    throw usageError(
+      `${flag} needs a number ${range.positive ? '> 0' : '>= 0'}${range.max === undefined ? '' : ` and <= ${range.max}`}, got ${shown(value)}`,
+    );
+  }
+  return x === 0 ? 0 : x;
 }
 
 /** Parses a sona-bench command line strictly; every mistake is a SonaError with code USAGE. */
@@ -112,17 +143,18 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     throw usageError(
       positionals.length === 0
         ? 'missing the version: v1, v2 or v3'
-        : `expected one version, got ${positionals.map((p) => `'${p}'`).join(' ')}`,
+        : `expected one version, got ${positionals.map((p) => shown(p)).join(' ')}`,
     );
   }
   const version = positionals[0]!;
-  if (!isVersion(version)) throw usageError(`unknown version '${version}': use v1, v2 or v3`);
+  if (!isVersion(version)) throw usageError(`unknown version ${shown(version)}: use v1, v2 or v3`);
   const mode = values.mode ?? 'default';
-  if (!isMode(mode)) throw usageError(`--mode must be one of ${MODES.join(', ')}, got '${mode}'`);
+  if (!isMode(mode))
+    throw usageError(`--mode must be one of ${MODES.join(', ')}, got ${shown(mode)}`);
   const profiles = values.profiles ?? 'reference-small';
   if (!Object.hasOwn(PROFILE_SETS, profiles)) {
     throw usageError(
-      `--profiles must be one of ${Object.keys(PROFILE_SETS).join(', ')}, got '${profiles}'`,
+      `--profiles must be one of ${Object.keys(PROFILE_SETS).join(', ')}, got ${shown(profiles)}`,
     );
   }
   const env = values.env ?? 'simulated';
@@ -130,31 +162,34 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     throw usageError(
       env === 'exec'
         ? '--env exec is not available in this version of @sona/bench; use simulated or replay'
-        : `--env must be 'simulated' or 'replay', got '${env}'`,
+        : `--env must be 'simulated' or 'replay', got ${shown(env)}`,
     );
   }
   const replay = env === 'replay' ? replayOptions(values) : null;
   if (env === 'simulated') {
     const stray = REPLAY_FLAGS.filter((flag) => values[flag] !== undefined);
-    if (stray.length > 0) {
-      throw usageError(`--${stray[0]} needs --env replay`);
-    }
+    if (stray.length > 0) throw usageError(`--${stray[0]} needs --env replay`);
   } else if (values.profiles !== undefined) {
     throw usageError('--profiles applies to the simulated environment only, not to --env replay');
   }
   const learner = values.learner ?? 'sona';
   if (!isLearnerName(learner)) {
-    throw usageError(`--learner must be one of ${LEARNER_NAMES.join(', ')}, got '${learner}'`);
+    throw usageError(`--learner must be one of ${LEARNER_NAMES.join(', ')}, got ${shown(learner)}`);
   }
   let compare: string[] = [];
   if (values.compare !== undefined) {
-    if (env === 'replay') throw usageError('--compare applies to the simulated environment only');
-    const names = values.compare.split(',').map((n) => n.trim());
     try {
-      compare = resolveCompare(names, learner);
+      compare = resolveCompare(
+        values.compare.split(',').map((n) => n.trim()),
+        learner,
+      );
     } catch (error) {
       throw usageError(`--compare: ${(error as Error).message}`);
     }
+  }
+  const feedback = values.feedback ?? 'bandit';
+  if (feedback !== 'bandit' && feedback !== 'full') {
+    throw usageError(`--feedback must be bandit or full, got ${shown(feedback)}`);
   }
   if (values.out !== undefined && values.out.trim() === '')
     throw usageError('--out needs a folder');
@@ -173,6 +208,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
           : naturalNumber(values.workers, '--workers', 1, 256),
       learner,
       compare,
+      feedback,
+      costWeight: replay === null ? 0 : replayCostWeight(values),
       json: values.json === true,
       replay,
     },
@@ -182,20 +219,19 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
 const REPLAY_FLAGS = [
   'data',
   'field',
+  'arms',
   'cost-weight',
+  'cost-weights',
   'folds',
   'params-b',
+  'max-bytes',
   'skip-malformed',
 ] as const;
 
-const DECIMAL = /^(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
-
-function decimal(value: string, flag: string, positive: boolean): number {
-  const x = Number(value);
-  if (!DECIMAL.test(value) || !Number.isFinite(x) || (positive && !(x > 0))) {
-    throw usageError(`${flag} needs a number ${positive ? '> 0' : '>= 0'}, got '${value}'`);
-  }
-  return x;
+function replayCostWeight(values: ReturnType<typeof parse>['values']): number {
+  return values['cost-weight'] === undefined
+    ? 0
+    : decimal(values['cost-weight'], '--cost-weight', { positive: false });
 }
 
 function replayOptions(values: ReturnType<typeof parse>['values']): ReplayCliOptions {
@@ -208,20 +244,44 @@ function replayOptions(values: ReturnType<typeof parse>['values']): ReplayCliOpt
   } catch (error) {
     throw usageError(`${(error as Error).message} (FIELD_MAPPING)`);
   }
-  const costWeight =
-    values['cost-weight'] === undefined
-      ? 0
-      : decimal(values['cost-weight'], '--cost-weight', false);
-  if (costWeight > 0 && fields.cost === undefined) {
-    throw usageError('--cost-weight needs a cost: add --field cost=PATH');
+  const costWeight = replayCostWeight(values);
+  const costWeights =
+    values['cost-weights'] === undefined
+      ? []
+      : values['cost-weights']
+          .split(',')
+          .map((w) => decimal(w.trim(), '--cost-weights', { positive: false }));
+  if (new Set(costWeights).size !== costWeights.length)
+    throw usageError('--cost-weights lists a weight twice');
+  if ((costWeight > 0 || costWeights.length > 0) && fields.cost === undefined) {
+    throw usageError(
+      `${costWeight > 0 ? '--cost-weight' : '--cost-weights'} needs a cost: add --field cost=PATH`,
+    );
+  }
+  let arms: string[] | null = null;
+  if (values.arms !== undefined) {
+    arms = values.arms.split(',').map((a) => a.trim());
+    if (arms.some((a) => a.length === 0 || a.length > MAX_NAME_LENGTH)) {
+      throw usageError(
+        `--arms needs arm names of 1 to ${MAX_NAME_LENGTH} characters, separated by commas`,
+      );
+    }
+    if (new Set(arms).size !== arms.length) throw usageError('--arms lists an arm twice');
   }
   return {
     data: values.data,
     fields,
-    costWeight,
+    arms,
+    costWeights,
     folds: values.folds === undefined ? 5 : naturalNumber(values.folds, '--folds', 2, 1000),
     modelParamsB:
-      values['params-b'] === undefined ? 7 : decimal(values['params-b'], '--params-b', true),
+      values['params-b'] === undefined
+        ? 7
+        : decimal(values['params-b'], '--params-b', { positive: true, max: 100_000 }),
+    maxBytes:
+      values['max-bytes'] === undefined
+        ? DEFAULT_MAX_DATA_BYTES
+        : naturalNumber(values['max-bytes'], '--max-bytes', 1),
     skipMalformed: values['skip-malformed'] === true,
   };
 }
@@ -240,12 +300,16 @@ function parse(argv: readonly string[]) {
       workers: { type: 'string' },
       learner: { type: 'string' },
       compare: { type: 'string' },
+      feedback: { type: 'string' },
       json: { type: 'boolean' },
       data: { type: 'string' },
       field: { type: 'string', multiple: true },
+      arms: { type: 'string' },
       'cost-weight': { type: 'string' },
+      'cost-weights': { type: 'string' },
       folds: { type: 'string' },
       'params-b': { type: 'string' },
+      'max-bytes': { type: 'string' },
       'skip-malformed': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -1,9 +1,18 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HYBRID_FIELDS, hybridLogPath } from '../test-support/hybrid-log';
+import { HYBRID_FIELDS, hybridLogPath } from '../test-support/shared-data';
+import { SYNTHETIC_COST_FIELDS, syntheticLog } from '../test-support/synthetic-log';
 import { parseCommandLine } from './args';
 import { main } from './main';
 
@@ -60,6 +69,8 @@ describe('sona-bench command line', () => {
         workers: 3,
         learner: 'sona',
         compare: [],
+        feedback: 'bandit',
+        costWeight: 0,
         json: true,
         replay: null,
       },
@@ -78,7 +89,7 @@ describe('sona-bench command line', () => {
   const usageErrors: [string[], RegExp][] = [
     [['v3', '--fast'], /Unknown option '--fast'/],
     [[], /missing the version/],
-    [['v4'], /unknown version 'v4'/],
+    [['v4'], /unknown version "v4"/],
     [['v1', 'v2'], /expected one version/],
     [['v3', '--mode', 'slow'], /--mode must be one of quick, default, full/],
     [['v3', '--seed', '-1'], /--seed/],
@@ -120,6 +131,32 @@ describe('sona-bench command line', () => {
     [['v3', '--compare', 'sona'], /not compared with itself/],
     [['v3', '--compare', 'knn,knn'], /listed twice/],
     [['v3', '--json=yes'], /json/],
+    [['v3', '--feedback', 'some'], /--feedback must be bandit or full/],
+    [['v3', '--arms', 'a'], /--arms needs --env replay/],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--params-b', '1e308'],
+      /--params-b needs a number > 0 and <= 100000/,
+    ],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--cost-weights', '1,x'],
+      /--cost-weights needs a number/,
+    ],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--cost-weights', '1,1'],
+      /lists a weight twice/,
+    ],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--cost-weights', '1'],
+      /--cost-weights needs a cost/,
+    ],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--arms', 'a,,b'],
+      /--arms needs arm names/,
+    ],
+    [
+      ['v3', '--env', 'replay', '--data', 'x', ...REQUIRED, '--max-bytes', '0'],
+      /--max-bytes needs an integer >= 1/,
+    ],
     [['v3', '--out'], /--out/],
   ];
   for (const [argv, message] of usageErrors) {
@@ -169,11 +206,24 @@ describe('sona-bench command line', () => {
         '--params-b',
         '1.5',
         '--skip-malformed',
+        '--arms',
+        'R1,R3',
+        '--cost-weights',
+        '0,0.5,2',
+        '--feedback',
+        'full',
+        '--max-bytes',
+        '1000',
       ]),
     ).toMatchObject({
       options: {
         env: 'replay',
+        costWeight: 0.0001,
+        feedback: 'full',
         replay: {
+          arms: ['R1', 'R3'],
+          costWeights: [0, 0.5, 2],
+          maxBytes: 1000,
           data: 'logs/raw.jsonl',
           fields: {
             task: 'task_id',
@@ -181,7 +231,6 @@ describe('sona-bench command line', () => {
             success: 'quality.functional_pass',
             cost: 'tokens.cloud_completion',
           },
-          costWeight: 0.0001,
           folds: 3,
           modelParamsB: 1.5,
           skipMalformed: true,
@@ -189,7 +238,10 @@ describe('sona-bench command line', () => {
       },
     });
     expect(parseCommandLine(['v1', '--env', 'replay', '--data', 'd', ...REQUIRED])).toMatchObject({
-      options: { replay: { costWeight: 0, folds: 5, modelParamsB: 7, skipMalformed: false } },
+      options: {
+        costWeight: 0,
+        replay: { arms: null, costWeights: [], folds: 5, modelParamsB: 7, skipMalformed: false },
+      },
     });
   });
 
@@ -252,13 +304,24 @@ describe('sona-bench command line', () => {
 
 const cli = resolve(__dirname, '../../dist/cli.js');
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env,
+/** Runs the built CLI in a child process without blocking this test worker's event loop. */
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('the built CLI (dist/cli.js, worker threads)', () => {
@@ -266,14 +329,15 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     expect(existsSync(cli)).toBe(true);
   });
 
-  it('gives the same resultHash with 1 and 2 workers, and another hash for another seed', () => {
-    const hashes = [
+  it('gives the same resultHash with 1 and 2 workers, and another hash for another seed', async () => {
+    const hashes: string[] = [];
+    for (const [workers, seed] of [
       ['1', '11'],
       ['2', '11'],
       ['2', '12'],
-    ].map(([workers, seed]) => {
+    ]) {
       const out = tempDir();
-      const { code, stdout, stderr } = runCli([
+      const { code, stdout, stderr } = await runCli([
         'v3',
         '--mode',
         'quick',
@@ -295,15 +359,15 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
       expect(file.run.workers).toBe(Number(workers));
       expect(existsSync(join(out, 'report.md'))).toBe(true);
       expect(existsSync(join(out, 'report.html'))).toBe(true);
-      return file.resultHash as string;
-    });
+      hashes.push(file.resultHash as string);
+    }
     expect(hashes[1]).toBe(hashes[0]);
     expect(hashes[2]).not.toBe(hashes[0]);
-  });
+  }, 300_000);
 
-  it('prints SIMULATED results and plain progress lines when not on a terminal', () => {
+  it('prints SIMULATED results and plain progress lines when not on a terminal', async () => {
     const out = tempDir();
-    const { code, stdout, stderr } = runCli([
+    const { code, stdout, stderr } = await runCli([
       'v1',
       '--mode',
       'quick',
@@ -319,10 +383,10 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     expect(stderr).not.toContain('\r');
   });
 
-  it('runs the SONA engine: the same resultHash and checkpoint hashes for 1 or 2 workers and any SIMD backend', () => {
-    const run = (workers: string, env: NodeJS.ProcessEnv) => {
+  it('runs the SONA engine: the same resultHash and checkpoint hashes for 1 or 2 workers and any SIMD backend', async () => {
+    const run = async (workers: string, env: NodeJS.ProcessEnv) => {
       const out = tempDir();
-      const { code, stdout } = runCli(
+      const { code, stdout } = await runCli(
         ['v1', '--mode', 'quick', '--workers', workers, '--out', out],
         env,
       );
@@ -340,67 +404,87 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
       expect(checkpoints).toHaveLength(result.models.length);
       return { resultHash: result.resultHash as string, checkpoints };
     };
-    const reference = run('2', process.env);
-    expect(run('1', process.env)).toEqual(reference);
-    expect(run('2', { ...process.env, SONA_SIMD: 'js' })).toEqual(reference);
-  });
+    const reference = await run('2', process.env);
+    expect(await run('1', process.env)).toEqual(reference);
+    expect(await run('2', { ...process.env, SONA_SIMD: 'js' })).toEqual(reference);
+  }, 300_000);
 
-  it('replays the hybrid-coding-eval log with the same resultHash for 1 or 2 workers, as REAL LOGGED DATA', () => {
-    const data = hybridLogPath();
-    const run = (workers: string, seed: string) => {
+  const SYNTH_ARGS = Object.entries(SYNTHETIC_COST_FIELDS).flatMap(([k, v]) => [
+    '--field',
+    `${k}=${v}`,
+  ]);
+  const syntheticFile = () => {
+    const file = join(tempDir(), 'synthetic.jsonl');
+    writeFileSync(file, syntheticLog({ seed: 9, tasks: 40, costs: [1, 4, 10] }));
+    return file;
+  };
+
+  it('replays a log with the same resultHash for 1 or 2 workers (full feedback, a compared learner), as REAL LOGGED DATA', async () => {
+    const data = syntheticFile();
+    const run = async (workers: string, seed: string) => {
       const out = tempDir();
-      const { code, stdout, stderr } = runCli([
+      const { code, stdout, stderr } = await runCli([
         'v3',
         '--env',
         'replay',
         '--data',
         data,
-        ...Object.entries(HYBRID_FIELDS).flatMap(([k, v]) => ['--field', `${k}=${v}`]),
+        ...SYNTH_ARGS,
         '--mode',
         'quick',
         '--seed',
         seed,
         '--workers',
         workers,
+        '--feedback',
+        'full',
+        '--compare',
+        'thompson',
+        '--cost-weights',
+        '0,0.1',
         '--out',
         out,
       ]);
       expect(stderr).not.toContain('sona-bench:'); // progress lines only, no error
       expect(code).toBe(0);
       expect(stdout.split('\n')[0]).toBe(
-        'Replay benchmark on real logged data (raw.jsonl): SONA v3, quick mode',
+        'Replay benchmark on real logged data (synthetic.jsonl): SONA v3, quick mode',
       );
-      expect(stdout).toContain('REAL LOGGED DATA: pass rates on 30 held-out tasks');
-      expect(stdout).toContain('note: Only 30 tasks');
+      expect(stdout).toContain('REAL LOGGED DATA: pass rates on 40 held-out tasks');
+      expect(stdout).toContain('compared in the same protocol');
+      expect(stdout).toMatch(/AIQ sona:v3 \d\.\d{3} \[/);
       expect(stdout).not.toContain('SIMULATED');
-      const file = JSON.parse(
-        readFileSync(join(out, 'benchmark-replay-raw-v3-quick.json'), 'utf8'),
-      );
+      const name = readdirSync(out).find((f) =>
+        f.startsWith('benchmark-replay-synthetic-v3-quick-cws'),
+      )!;
+      expect(name).toMatch(/-full\.json$/);
+      const file = JSON.parse(readFileSync(join(out, name), 'utf8'));
       expect(file.run.workers).toBe(Number(workers));
+      expect(file.environment.feedback).toBe('full');
       expect(existsSync(join(out, 'report.html'))).toBe(true);
-      expect(existsSync(join(out, 'checkpoints', 'replay-raw_v3.json'))).toBe(true);
+      expect(existsSync(join(out, 'checkpoints', 'replay-synthetic_v3.json'))).toBe(true);
       return file.resultHash as string;
     };
-    const reference = run('2', '21');
-    expect(run('1', '21')).toBe(reference);
-    expect(run('2', '22')).not.toBe(reference);
-  });
+    const reference = await run('2', '21');
+    expect(await run('1', '21')).toBe(reference);
+    expect(await run('2', '22')).not.toBe(reference);
+  }, 300_000);
 
-  it('prints the replay result JSON with --json (the same as the file) and the rest on stderr', () => {
+  it('prints the replay result JSON with --json (the same as the file) and the rest on stderr', async () => {
     const out = tempDir();
-    const { code, stdout, stderr } = runCli([
+    const { code, stdout, stderr } = await runCli([
       'v1',
       '--env',
       'replay',
       '--data',
-      hybridLogPath(),
-      ...Object.entries(HYBRID_FIELDS).flatMap(([k, v]) => ['--field', `${k}=${v}`]),
+      syntheticFile(),
+      ...SYNTH_ARGS,
       '--mode',
       'quick',
       '--learner',
       'random',
       '--cost-weight',
-      '0.0001',
+      '0.01',
       '--out',
       out,
       '--json',
@@ -408,17 +492,181 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     expect(code).toBe(0);
     const printed = JSON.parse(stdout);
     const file = JSON.parse(
-      readFileSync(join(out, 'benchmark-replay-raw-v1-quick-random-cw0.0001.json'), 'utf8'),
+      readFileSync(join(out, 'benchmark-replay-synthetic-v1-quick-random-cw0.01.json'), 'utf8'),
     );
     expect(printed).toEqual(file);
-    expect(file.config.costWeight).toBe(0.0001);
-    expect(stderr).toContain('Replay benchmark on real logged data (raw.jsonl)');
+    expect(file.config.costWeight).toBe(0.01);
+    expect(stderr).toContain('Replay benchmark on real logged data (synthetic.jsonl)');
     expect(existsSync(join(out, 'checkpoints'))).toBe(false); // only SONA learners are saved
   });
 
-  it('exits 2 on an unknown flag', () => {
-    const { code, stderr } = runCli(['v3', '--turbo']);
+  const hybrid = hybridLogPath('the built CLI on the hybrid-coding-eval log');
+  it.skipIf(hybrid === null)(
+    'replays the hybrid-coding-eval log (real logged data) with its cost',
+    async () => {
+      const out = tempDir();
+      const { code, stdout } = await runCli([
+        'v1',
+        '--env',
+        'replay',
+        '--data',
+        hybrid!,
+        ...Object.entries(HYBRID_FIELDS).flatMap(([k, v]) => ['--field', `${k}=${v}`]),
+        '--mode',
+        'quick',
+        '--learner',
+        'random',
+        '--out',
+        out,
+      ]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('note: Only 30 tasks');
+      expect(stdout).toMatch(/Pareto frontier \(pass rate vs mean cost\): /);
+    },
+  );
+
+  it('exits 2 on an unknown flag', async () => {
+    const { code, stderr } = await runCli(['v3', '--turbo']);
     expect(code).toBe(2);
     expect(stderr).toContain("Unknown option '--turbo'");
+  });
+});
+
+describe('exit codes: one per class of problem, found before anything runs', () => {
+  const write = (name: string, content: string | Buffer) => {
+    const file = join(tempDir(), name);
+    writeFileSync(file, content);
+    return file;
+  };
+  const row = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ t: 'a', a: 'x', ok: true, ...extra });
+  const replay = (file: string, ...more: string[]) =>
+    runMain([
+      'v1',
+      '--env',
+      'replay',
+      '--data',
+      file,
+      ...REQUIRED,
+      '--learner',
+      'random',
+      '--out',
+      tempDir(),
+      ...more,
+    ]);
+
+  it('exits 2 at once, writing nothing, for hostile data: a FIFO, a 2M-character arm, a 65,537-dim embedding, bad UTF-8, a file over --max-bytes', async () => {
+    const fifo = join(tempDir(), 'pipe.jsonl');
+    spawnSync('mkfifo', [fifo]);
+    const cases: [string, string[], RegExp][] = [
+      [fifo, [], /DATA_NOT_FOUND: .*a FIFO \(named pipe\); only regular files are read/],
+      [
+        write('arm.jsonl', `${row({ a: 'y'.repeat(2_000_000) })}\n${row({ t: 'b' })}\n`),
+        [],
+        /DATA_MALFORMED: .*arm \(a\) is 2000000 characters long/,
+      ],
+      [
+        write(
+          'dim.jsonl',
+          `${row({ e: new Array(65_537).fill(0) })}\n${row({ t: 'b', e: [1] })}\n`,
+        ),
+        ['--field', 'embedding=e'],
+        /DATA_MALFORMED: .*longer than 65536/,
+      ],
+      [
+        write(
+          'utf8.jsonl',
+          Buffer.concat([
+            Buffer.from(`${row()}\n{"t":"\xff`, 'latin1'),
+            Buffer.from('","a":"x","ok":true}\n'),
+          ]),
+        ),
+        [],
+        /DATA_MALFORMED: .*line 2: not valid UTF-8/,
+      ],
+      [
+        write('big.jsonl', `${row()}\n${row({ t: 'b' })}\n`),
+        ['--max-bytes', '10'],
+        /DATA_TOO_LARGE: .*more than the limit of 10/,
+      ],
+      [
+        write('arms.jsonl', `${row()}\n${row({ t: 'b' })}\n`),
+        ['--arms', 'zzz'],
+        /INVALID_ARGUMENT: --arms: "zzz" not in the data/,
+      ],
+    ];
+    for (const [file, more, message] of cases) {
+      const started = Date.now();
+      const { code, stderr, stdout } = await replay(file, ...more);
+      expect(stderr).toMatch(message);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(Date.now() - started).toBeLessThan(20_000);
+    }
+  });
+
+  it('exits 2 before running when a learner cannot hold the embeddings (LinUCB beyond 1024 dimensions)', async () => {
+    const wide = (t: string) => row({ t, e: new Array(1025).fill(0.5) });
+    const file = write('wide.jsonl', `${wide('a')}\n${wide('b')}\n`);
+    const { code, stderr } = await runMain([
+      'v1',
+      '--env',
+      'replay',
+      '--data',
+      file,
+      ...REQUIRED,
+      '--field',
+      'embedding=e',
+      '--learner',
+      'linucb',
+      '--out',
+      tempDir(),
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /INVALID_ARGUMENT: learner linucb supports embeddings of at most 1024 dimensions, these have 1025/,
+    );
+  });
+
+  it('exits 2 at once for an output folder under /proc (no recursive mkdir that never returns)', async () => {
+    const { code, stderr } = await runMain([
+      'v1',
+      '--learner',
+      'random',
+      '--out',
+      '/proc/sona-bench/x',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/OUTPUT_UNWRITABLE: cannot write to output folder/);
+  });
+
+  it('exits 2 in both environments when the result cannot be written (its name taken by a folder)', async () => {
+    const sim = tempDir();
+    mkdirSync(join(sim, 'benchmark-v1-quick-random.json'));
+    const a = await runCli(['v1', '--mode', 'quick', '--learner', 'random', '--out', sim]);
+    expect(a.stderr).toMatch(/the run failed: OUTPUT_UNWRITABLE/);
+    expect(a.code).toBe(2);
+    const out = tempDir();
+    const file = write(
+      'log.jsonl',
+      `${row()}\n${row({ t: 'b', ok: false })}\n${row({ t: 'c' })}\n`,
+    );
+    mkdirSync(join(out, 'benchmark-replay-log-v1-quick-random.json'));
+    const b = await runCli([
+      'v1',
+      '--env',
+      'replay',
+      '--data',
+      file,
+      ...REQUIRED,
+      '--mode',
+      'quick',
+      '--learner',
+      'random',
+      '--out',
+      out,
+    ]);
+    expect(b.stderr).toMatch(/the run failed: OUTPUT_UNWRITABLE/);
+    expect(b.code).toBe(2);
   });
 });

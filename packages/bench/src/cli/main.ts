@@ -1,18 +1,30 @@
 import { dirname, resolve } from 'node:path';
 import { isSonaError } from '@sona/core';
-import { resolveLearnerFactory } from '../learners/registry';
-import { sonaCheckpoint } from '../learners/sona';
-import { ensureWritableDirectory } from '../output/files';
-import { comparisonWord } from '../output/replay-report';
-import { estimateText, learnerText, pointsText, ratioText } from '../output/report-data';
+import { escapeTerminal, terminalJson } from '@sona/core/cli';
+import { sonaCheckpoint } from '../learners/sona-checkpoint';
+import { ensureWritableDirectory, sourceStem } from '../output/files';
+import {
+  comparisonWord,
+  costText,
+  estimateText,
+  learnerText,
+  pointsText,
+  ratioText,
+} from '../output/format';
 import { writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
 import { runTitle } from '../protocol/assemble';
+import type { EnvironmentSpec } from '../protocol/context';
 import { schedule } from '../protocol/modes';
-import type { BenchmarkResult } from '../protocol/result';
-import { runBenchmark } from '../runner/run';
+import { type BenchmarkResult, verdictOf } from '../protocol/result';
+import { loadReplayData, restrictArms } from '../replay/data';
+import {
+  type PreparedRun,
+  prepareRun,
+  type RunBenchmarkOptions,
+  runBenchmark,
+} from '../runner/run';
 import { parseCommandLine, USAGE } from './args';
 import { createProgress } from './progress';
-import { replayCommand } from './replay';
 
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
@@ -22,95 +34,142 @@ export interface CliIo {
   readonly workerUrl?: URL;
 }
 
+/** Exit codes: one per class of problem, the same in both environments. */
+export const EXIT = {
+  done: 0,
+  /** The run itself failed (a learner broke its contract, an internal error). */
+  runFailed: 1,
+  /** What was given is unusable: flags, values, data, the output folder (found before running, or on writing). */
+  badInput: 2,
+} as const;
+
+/** Text from results or data made safe to print on a terminal (@sona/core's escapes). */
+export const terminalText = escapeTerminal;
+
+function errorText(error: unknown): string {
+  return terminalText(isSonaError(error) ? `${error.code}: ${error.message}` : String(error));
+}
+
 /**
- * Exit codes: 0 done, 1 the run failed, 2 a usage problem (flags, values, output folder; for
- * replay also missing, unmappable, malformed or unusable data).
+ * `sona-bench`: parses the command line, checks everything it was given (flags, the output
+ * folder, the replay data, the learners against the data) before any learning starts, runs the
+ * protocol, writes the result, the reports and (for SONA) one checkpoint per model.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command: ReturnType<typeof parseCommandLine>;
   try {
     command = parseCommandLine(argv);
   } catch (error) {
-    io.stderr.write(`sona-bench: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    io.stderr.write(`sona-bench: ${terminalText((error as Error).message)}\n\n${USAGE}`);
+    return EXIT.badInput;
   }
   if (command.help) {
     io.stdout.write(USAGE);
-    return 0;
+    return EXIT.done;
   }
   const options = command.options;
-  if (options.replay !== null) return replayCommand({ ...options, replay: options.replay }, io);
   const outDir = resolve(io.cwd, options.out);
+  let runOptions: RunBenchmarkOptions;
+  let prepared: PreparedRun;
   try {
     ensureWritableDirectory(outDir);
+    let environment: EnvironmentSpec;
+    if (options.replay === null) {
+      environment = { kind: 'simulated', profiles: options.profiles };
+    } else {
+      const r = options.replay;
+      let dataset = loadReplayData(resolve(io.cwd, r.data), r.fields, {
+        skipMalformed: r.skipMalformed,
+        maxBytes: r.maxBytes,
+      });
+      if (r.arms !== null) dataset = restrictArms(dataset, r.arms);
+      environment = { kind: 'replay', dataset, folds: r.folds, paramsB: r.modelParamsB };
+    }
+    runOptions = {
+      version: options.version,
+      mode: options.mode,
+      seed: options.seed,
+      environment,
+      learner: options.learner,
+      compare: options.compare,
+      feedback: options.feedback,
+      costWeight: options.costWeight,
+      ...(options.replay === null
+        ? {}
+        : { costWeights: options.replay.costWeights, dataPath: options.replay.data }),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(io.workerUrl === undefined ? {} : { workerUrl: io.workerUrl }),
+    };
+    prepared = prepareRun(runOptions);
   } catch (error) {
-    io.stderr.write(`sona-bench: ${(error as Error).message}\n`);
-    return 2;
+    io.stderr.write(`sona-bench: ${errorText(error)}\n`);
+    return isSonaError(error) ? EXIT.badInput : EXIT.runFailed;
   }
-  try {
-    resolveLearnerFactory(options.learner);
-  } catch (error) {
-    io.stderr.write(`sona-bench: ${(error as Error).message}\n`);
-    return 1;
-  }
-
   const { epochs, tasksPerEpoch } = schedule(options.version, options.mode);
   const info = options.json ? io.stderr : io.stdout;
+  const environment = runOptions.environment!;
+  const header =
+    environment.kind === 'replay'
+      ? (() => {
+          const d = environment.dataset;
+          return (
+            `${runTitle(options.version, options.mode, options.learner, d.source.name)}\n` +
+            `data ${options.replay!.data} (SHA-256 ${d.source.sha256.slice(0, 12)}…) · ${d.tasks.length} tasks · ` +
+            `${d.rowsUsed} rows used, ${d.rowsSkipped} skipped · arms ${d.arms.join(', ')} · `
+          );
+        })()
+      : `${runTitle(options.version, options.mode, options.learner)}\nprofiles ${options.profiles} · `;
   info.write(
-    `${runTitle(options.version, options.mode, options.learner)}\n` +
-      `seed ${options.seed} · profiles ${options.profiles} · ${epochs} epochs × ${tasksPerEpoch} tasks · ` +
+    header.split('\n').map(terminalText).join('\n') +
+      `seed ${options.seed} · ${epochs} epochs × ${tasksPerEpoch} attempts per fold learner · ${options.feedback} feedback · ` +
       `learner ${learnerText(options.learner)}` +
       (options.compare.length > 0 ? ` · compared with ${options.compare.join(', ')}` : '') +
       '\n',
   );
   const progress = createProgress(io.stderr, io.stderr.isTTY === true);
-  let result: BenchmarkResult;
   try {
-    const run = await runBenchmark({
-      version: options.version,
-      mode: options.mode,
-      seed: options.seed,
-      profiles: options.profiles,
-      learner: options.learner,
-      compare: options.compare,
-      ...(options.workers === undefined ? {} : { workers: options.workers }),
-      ...(io.workerUrl === undefined ? {} : { workerUrl: io.workerUrl }),
-      onProgress: (done, total) => progress.update(done, total),
-    });
-    result = run.result;
+    const run = await runBenchmark(
+      { ...runOptions, onProgress: (done, total) => progress.update(done, total) },
+      prepared,
+    );
     progress.finish();
+    const result = run.result;
     const written = writeBenchmarkOutputs(outDir, result);
     const checkpointFiles =
       options.learner === 'sona'
         ? await writeCheckpoints(
             outDir,
             options.version,
-            run.checkpoints.map(({ model, state }) => ({
-              model,
-              checkpoint: sonaCheckpoint(state, model, options.seed),
-            })),
+            run.checkpoints.map(({ model, state }) => {
+              const name = environment.kind === 'replay' ? `replay-${sourceStem(model)}` : model;
+              return {
+                model: name,
+                checkpoint: sonaCheckpoint(
+                  state,
+                  environment.kind === 'replay' ? `replay:${model}` : model,
+                  options.seed,
+                ),
+              };
+            }),
           )
         : [];
-    if (options.json) {
-      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    } else {
-      io.stdout.write(summaryTable(result));
-    }
+    io.stdout.write(options.json ? `${terminalJson(result, 2)}\n` : summaryText(result));
+    const files = [written.resultFile, written.markdownFile, written.htmlFile].map(terminalText);
     info.write(
       `resultHash ${result.resultHash}\n` +
-        `wrote ${written.resultFile}, ${written.markdownFile}, ${written.htmlFile} ` +
-        `(${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.workers} worker${result.run.workers === 1 ? '' : 's'})\n` +
+        `wrote ${files.join(', ')} ` +
+        `(${(result.run.wallMs / 1000).toFixed(1)} s, ${result.run.workers} worker${result.run.workers === 1 ? '' : 's'}, SIMD backend ${result.run.simdBackend})\n` +
         (checkpointFiles.length > 0
-          ? `checkpoints (fold-0 learner per model, verify with npx sona-checkpoint verify): ${dirname(checkpointFiles[0]!)}\n`
+          ? `checkpoint${checkpointFiles.length === 1 ? '' : 's'} (fold-0 learner per model, verify with npx sona-checkpoint verify): ${terminalText(checkpointFiles.length === 1 ? checkpointFiles[0]! : dirname(checkpointFiles[0]!))}\n`
           : ''),
     );
-    for (const s of written.skipped) io.stderr.write(`sona-bench: left out of the report: ${s}\n`);
-    return 0;
+    for (const s of written.skipped)
+      io.stderr.write(`sona-bench: left out of the report: ${terminalText(s)}\n`);
+    return EXIT.done;
   } catch (error) {
     progress.finish();
-    const message = isSonaError(error) ? `${error.code}: ${error.message}` : String(error);
-    io.stderr.write(`sona-bench: the run failed: ${message}\n`);
-    return isSonaError(error, 'OUTPUT_UNWRITABLE') ? 2 : 1;
+    io.stderr.write(`sona-bench: the run failed: ${errorText(error)}\n`);
+    return isSonaError(error, 'OUTPUT_UNWRITABLE') ? EXIT.badInput : EXIT.runFailed;
   }
 }
 
@@ -118,31 +177,129 @@ function pad(s: string, width: number): string {
   return s.length >= width ? s : s + ' '.repeat(width - s.length);
 }
 
-/** Plain-text leaderboard for the terminal (SIMULATED in its title line). */
-export function summaryTable(result: BenchmarkResult): string {
-  const header = ['model', 'params', 'base', 'learned', 'oracle', 'captured'];
-  const rows = [...result.models]
-    .sort((a, b) => b.learned.rate - a.learned.rate || a.name.localeCompare(b.name))
-    .map((m) => [
-      m.name,
-      `${m.paramsB}B`,
-      estimateText(m.base),
-      estimateText(m.learned),
-      estimateText(m.oracle),
-      ratioText(m.captured),
-    ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const lines = [header, ...rows].map((r) =>
-    r
-      .map((c, i) => pad(c, widths[i]!))
-      .join('  ')
-      .trimEnd(),
+function columns(rows: readonly (readonly string[])[], indent = ''): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map(
+    (r) =>
+      `${indent}${r
+        .map((c, i) => pad(c, widths[i]!))
+        .join('  ')
+        .trimEnd()}`,
   );
-  const out = [
-    `SIMULATED results on ${result.config.holdoutTasks} held-out tasks (95% bootstrap CIs):`,
-    ...lines,
-  ];
-  if (result.compared.length > 0) out.push(...comparisonLines(result));
+}
+
+/** Plain text for the terminal: the figures, the comparisons, the caveats (names escaped). */
+export function summaryText(result: BenchmarkResult): string {
+  const out: string[] = [];
+  const n = result.evaluation.taskIds.length;
+  if (result.simulated) {
+    out.push(`SIMULATED results on ${n} held-out tasks (95% bootstrap CIs):`);
+    const models = [...result.models].sort(
+      (a, b) => b.learned.rate - a.learned.rate || a.name.localeCompare(b.name),
+    );
+    out.push(
+      ...columns([
+        ['model', 'params', 'base', 'learned', 'oracle', 'captured'],
+        ...models.map((m) => [
+          m.name,
+          `${m.paramsB}B`,
+          estimateText(m.base),
+          estimateText(m.learned),
+          estimateText(m.oracle),
+          m.captured === null ? '—' : ratioText(m.captured),
+        ]),
+      ]),
+    );
+  } else {
+    const model = result.models[0]!;
+    const hasCost = model.learned.meanCost !== null;
+    const weighted = hasCost && result.config.costWeight > 0;
+    out.push(
+      `REAL LOGGED DATA: pass rates on ${n} held-out tasks (${result.config.folds}-fold cross-validation, 95% bootstrap CIs):`,
+    );
+    const policies = [
+      model.learned,
+      ...result.compared.map((c) => c.models[0]!.learned),
+      ...model.fixedArms.filter((p) => p.tasks > 0),
+      model.base,
+      model.oracle,
+    ];
+    out.push(
+      ...columns([
+        [
+          'policy',
+          'tasks',
+          'pass rate [95% CI]',
+          ...(hasCost ? ['mean cost'] : []),
+          ...(weighted ? [`pass − ${result.config.costWeight}·cost`] : []),
+          `${model.learned.name} minus it (paired)`,
+        ],
+        ...policies.map((p) => {
+          const c = model.comparisons.find((x) => x.against === p.name);
+          return [
+            p.name,
+            p.tasks === n ? String(n) : `${p.tasks}/${n}`,
+            estimateText(p),
+            ...(hasCost ? [costText(p.meanCost!)] : []),
+            ...(weighted ? [p.utility === null ? '' : p.utility.rate.toFixed(3)] : []),
+            c === undefined
+              ? ''
+              : `${pointsText(c.difference)} ${comparisonWord(c.verdict, c.difference)}` +
+                (c.utility === null
+                  ? ''
+                  : `; pass − w·cost ${ratioText(c.utility, 3)} ${comparisonWord(verdictOf(c.utility))}`),
+          ];
+        }),
+      ]),
+    );
+    if (model.pareto !== null)
+      out.push(`Pareto frontier (pass rate vs mean cost): ${model.pareto.join(' → ')}`);
+  }
+  if (result.compared.length > 0) {
+    const own = result.learner === 'sona' ? `SONA ${result.version}` : result.learner;
+    const many = result.models.length > 1;
+    out.push('compared in the same protocol (same tasks, attempt streams and feedback):');
+    out.push(
+      ...columns(
+        [
+          [
+            'learner',
+            many ? 'mean learned over models' : 'learned',
+            'captured',
+            many ? 'worst ECE' : 'ECE',
+            `${own} minus it (paired)`,
+          ],
+          [
+            own,
+            estimateText(result.summary.learned),
+            result.summary.captured?.toFixed(2) ?? '—',
+            result.summary.worstEce.toFixed(3),
+            '',
+          ],
+          ...result.compared.map((c, k) => {
+            const v = result.versus[k]!;
+            return [
+              c.learner,
+              estimateText(c.summary.learned),
+              c.summary.captured?.toFixed(2) ?? '—',
+              c.summary.worstEce.toFixed(3),
+              `${pointsText(v.mean.difference)} ${comparisonWord(v.mean.verdict, v.mean.difference)}`,
+            ];
+          }),
+        ],
+        '  ',
+      ),
+    );
+  }
+  for (const model of result.models) {
+    const aiq = model.frontier?.aiq;
+    if (aiq !== null && aiq !== undefined) {
+      out.push(
+        `AIQ ${model.learned.name} ${ratioText(aiq.policy, 3)} vs the fixed-arm hull ${ratioText(aiq.hull, 3)}: ` +
+          `${ratioText(aiq.difference, 3)} ${comparisonWord(aiq.verdict)}`,
+      );
+    }
+  }
   if (result.config.ablations.length > 0) {
     out.push('ablations (full v3 minus component off, paired; verdict per model):');
     for (const a of result.config.ablations) {
@@ -151,47 +308,6 @@ export function summaryTable(result: BenchmarkResult): string {
       out.push(`  ${pad(a.key, 12)} helps for ${helps}/${verdicts.length} models`);
     }
   }
-  return `${out.join('\n')}\n`;
-}
-
-/** The compared learners over all models, and the run's learner minus each, paired. */
-function comparisonLines(result: BenchmarkResult): string[] {
-  const own = result.learner === 'sona' ? `SONA ${result.version}` : result.learner;
-  const header = [
-    'learner',
-    'mean learned over models',
-    'captured',
-    'worst ECE',
-    `${own} minus it (paired)`,
-  ];
-  const rows = [
-    [
-      own,
-      estimateText(result.summary.learned),
-      result.summary.captured.toFixed(2),
-      result.summary.worstEce.toFixed(3),
-      '',
-    ],
-    ...result.compared.map((c, k) => {
-      const v = result.versus[k]!;
-      return [
-        c.learner,
-        estimateText(c.summary.learned),
-        c.summary.captured.toFixed(2),
-        c.summary.worstEce.toFixed(3),
-        `${pointsText(v.mean.difference)} ${comparisonWord(v.mean.verdict)}`,
-      ];
-    }),
-  ];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [
-    'compared in the same protocol (same tasks and attempt streams):',
-    ...[header, ...rows].map(
-      (r) =>
-        `  ${r
-          .map((c, i) => pad(c, widths[i]!))
-          .join('  ')
-          .trimEnd()}`,
-    ),
-  ];
+  out.push(...result.caveats.map((c) => `note: ${c}`));
+  return `${out.map(terminalText).join('\n')}\n`;
 }

@@ -12,36 +12,58 @@ interface LearnerEntry {
   readonly description: string;
   /** Whether the learner honours the ablation overrides (only then are ablations run). */
   readonly ablations: boolean;
+  /** The largest embedding dimension it can hold (a linear model keeps (d + 1)² numbers per arm). */
+  readonly maxDim: number;
 }
+
+/** The engine's own bound (and its adapters'). */
+const ANY_DIM = 65_536;
+/** (1024 + 1)² float64 per arm: 8 MiB each. */
+const LINEAR_MAX_DIM = 1024;
 
 /** Learners the CLI and worker threads can run by name. */
 export const LEARNERS = {
-  sona: { factory: sonaLearnerFactory, description: 'the SONA engine', ablations: true },
+  sona: {
+    factory: sonaLearnerFactory,
+    description: 'the SONA engine',
+    ablations: true,
+    maxDim: ANY_DIM,
+  },
   random: {
     factory: uniformRandomLearner,
     description: 'a uniformly random arm',
     ablations: false,
+    maxDim: ANY_DIM,
   },
   thompson: {
     factory: thompsonLearner,
     description: 'Beta(1, 1) Thompson sampling per task type × arm',
     ablations: false,
+    maxDim: ANY_DIM,
   },
-  ucb1: { factory: ucb1Learner, description: 'UCB1 per task type', ablations: false },
+  ucb1: {
+    factory: ucb1Learner,
+    description: 'UCB1 per task type',
+    ablations: false,
+    maxDim: ANY_DIM,
+  },
   linucb: {
     factory: linUcbLearner,
     description: 'disjoint LinUCB on [embedding, 1], α = 1, ridge 1',
     ablations: false,
+    maxDim: LINEAR_MAX_DIM,
   },
   lints: {
     factory: linTsLearner,
     description: 'linear Thompson sampling on [embedding, 1], v = 1, ridge 1',
     ablations: false,
+    maxDim: LINEAR_MAX_DIM,
   },
   knn: {
     factory: knnLearner,
     description: 'k-nearest neighbours (cosine, k = 10), ε-greedy with ε = 0.1',
     ablations: false,
+    maxDim: ANY_DIM,
   },
 } as const satisfies Record<string, LearnerEntry>;
 

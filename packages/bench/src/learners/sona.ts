@@ -1,6 +1,5 @@
-import { type Checkpoint, createCheckpoint } from '@sona/checkpoint';
 import { SonaError } from '@sona/core';
-import { type EngineOverrides, type EngineState, SonaEngine } from '@sona/engine';
+import { type EngineOverrides, SonaEngine } from '@sona/engine';
 import type { EpochSummary, Learner, LearnerFactory } from '../learner';
 import type { AblationKey } from '../protocol/ablations';
 
@@ -61,14 +60,3 @@ export const sonaLearnerFactory: LearnerFactory = (args) => {
   };
   return learner;
 };
-
-/**
- * The checkpoint of a SONA learner's `state()` (as a benchmark job returns it): the engine is
- * rebuilt from the state and writes its own checkpoint content, so the file resumes exactly.
- */
-export function sonaCheckpoint(state: unknown, model: string, seed: number): Checkpoint {
-  const engine = SonaEngine.fromState(state as EngineState);
-  return createCheckpoint(
-    engine.toCheckpointState({ model: { name: model, sizeBillions: engine.modelParamsB }, seed }),
-  );
-}

@@ -32,7 +32,7 @@ describe('comparing learners in one run (--compare)', () => {
     expect(compared.learner).toBe('thompson');
     expect(compared.description).toMatch(/Thompson/);
     compared.models.forEach((m, i) => {
-      expect(m.holdoutLearned).toEqual(alone.models[i]!.holdoutLearned);
+      expect(m.heldOutLearned).toEqual(alone.models[i]!.heldOutLearned);
       expect(m.learned.rate).toBe(alone.models[i]!.learned.rate);
       expect(m.confidence).toEqual(alone.models[i]!.confidence);
     });
@@ -49,8 +49,8 @@ describe('comparing learners in one run (--compare)', () => {
     for (const [k, v] of result.versus.entries()) {
       const other = result.compared[k]!;
       v.models.forEach((m, i) => {
-        const mine = result.models[i]!.holdoutLearned;
-        const theirs = other.models[i]!.holdoutLearned;
+        const mine = result.models[i]!.heldOutLearned;
+        const theirs = other.models[i]!.heldOutLearned;
         const diff = mine.reduce((s, x, j) => s + x - theirs[j]!, 0) / mine.length;
         expect(m.difference.rate).toBeCloseTo(diff, 12);
         expect(m.difference.ci[0]).toBeLessThanOrEqual(m.difference.rate);
@@ -76,10 +76,10 @@ describe('comparing learners in one run (--compare)', () => {
       expect(summary.learned.rate).toBeCloseTo(meanRate, 12);
       expect(summary.worstEce).toBe(Math.max(...models.map((m) => m.confidence.ece)));
       const pooled = summary.calibration.bins.reduce((s, b) => s + b.count, 0);
-      expect(pooled).toBe(models.length * 5 * result.config.holdoutTasks);
+      expect(pooled).toBe(models.length * 5 * result.evaluation.taskIds.length);
       for (const m of models) {
         expect(m.confidence.bins.reduce((s, b) => s + b.count, 0)).toBe(
-          5 * result.config.holdoutTasks,
+          5 * result.evaluation.taskIds.length,
         );
       }
     }

@@ -1,17 +1,22 @@
-import { createRng, type Rng, SonaError, type Version } from '@sona/core';
-import { type ProfileSet, profileSet } from '../simulated/profiles';
-import { type ModelWorld, SimulatedWorld } from '../simulated/world';
-import { stratifiedFolds, stratifiedSample } from '../stats/split';
+import { type Rng, SonaError, type Version } from '@sona/core';
+import type { Feedback } from '../environment/environment';
+import { ReplayEnvironment, type ReplayEnvironmentSpec } from '../environment/replay';
+import { SimulatedEnvironment, type SimulatedEnvironmentSpec } from '../environment/simulated';
+import { DEFAULT_PROFILE_SET, type ProfileSet, profileSet } from '../simulated/profiles';
 import { ABLATION_KEYS, type AblationKey } from './ablations';
-import { type Mode, POOL_SIZES, PROTOCOL, type Schedule, schedule } from './modes';
+import { type Mode, PROTOCOL, type Schedule, schedule } from './modes';
+
+export type EnvironmentSpec = SimulatedEnvironmentSpec | ReplayEnvironmentSpec;
 
 /** What a benchmark run is, as far as its results go (workers rebuild everything from it). */
 export interface BenchmarkSpec {
   readonly version: Version;
   readonly mode: Mode;
   readonly seed: number;
-  /** A profile set by name (`reference-small`, `swe-verified`) or a set of your own. */
-  readonly profiles: string | ProfileSet;
+  /** Where outcomes come from; default the simulated world with `profiles`. */
+  readonly environment?: EnvironmentSpec;
+  /** Shorthand for a simulated environment with this profile set (name or your own set). */
+  readonly profiles?: string | ProfileSet;
   /** Run the v3 ablations (default true; learners that ignore overrides switch them off). */
   readonly ablations?: boolean;
   /**
@@ -19,20 +24,32 @@ export interface BenchmarkSpec {
    * splits and attempt streams, full runs only.
    */
   readonly compare?: readonly string[];
+  /** What the learner is told after a training attempt (default `bandit`). */
+  readonly feedback?: Feedback;
+  /** w in success − w·cost for the reported policy (default 0: pass rate only). */
+  readonly costWeight?: number;
+  /** Further weights evaluated for the cost frontier and AIQ (needs a cost). */
+  readonly costWeights?: readonly number[];
 }
 
-/** Indices into the pool. */
-export interface FoldSplit {
-  readonly train: Int32Array;
-  readonly valid: Int32Array;
-  readonly test: Int32Array;
+/** A spec with every default filled in. */
+export interface ResolvedSpec {
+  readonly version: Version;
+  readonly mode: Mode;
+  readonly seed: number;
+  readonly environment: EnvironmentSpec;
+  readonly ablations: boolean;
+  readonly compare: readonly string[];
+  readonly feedback: Feedback;
+  readonly costWeight: number;
+  readonly costWeights: readonly number[];
 }
 
 export type Variant = 'full' | AblationKey;
 
 /**
- * One unit of work: a fresh learner for one model and fold, full or with a component off; a
- * compared learner (`learner`, by registry name) always runs full.
+ * One unit of work: a fresh learner for one subject (model) and fold, full or with a component
+ * off; a compared learner (`learner`, by registry name) always runs full.
  */
 export interface JobSpec {
   readonly modelIndex: number;
@@ -42,97 +59,144 @@ export interface JobSpec {
   readonly learner?: string;
 }
 
-/**
- * Everything a run derives from its spec: the world, each model's calibrated view of it and the
- * splits. Deterministic in the spec, so every worker builds the same one.
- */
+/** Everything a run derives from its spec. Deterministic in the spec, so every worker builds the same one. */
 export interface BenchmarkContext {
-  readonly spec: BenchmarkSpec;
+  readonly spec: ResolvedSpec;
   readonly schedule: Schedule;
-  readonly profileSet: ProfileSet;
-  readonly world: SimulatedWorld;
-  readonly models: readonly ModelWorld[];
-  readonly holdout: Int32Array;
-  readonly folds: readonly FoldSplit[];
+  readonly env: SimulatedEnvironment | ReplayEnvironment;
+  /**
+   * The cost weights every final evaluation is made at: the reported one first, then the
+   * frontier's (each once).
+   */
+  readonly weights: readonly number[];
   readonly root: Rng;
 }
 
-export function validateSpec(spec: BenchmarkSpec): void {
+function checkWeight(w: unknown, path: string): number {
+  if (typeof w !== 'number' || !(Number.isFinite(w) && w >= 0)) {
+    throw new SonaError('OUT_OF_RANGE', `${path} must be a finite number ≥ 0, got ${String(w)}`, {
+      path,
+    });
+  }
+  return w === 0 ? 0 : w; // -0 → 0
+}
+
+/** Checks a spec and fills in its defaults (before any work is done). */
+export function resolveSpec(spec: BenchmarkSpec): ResolvedSpec {
   if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) {
     throw new SonaError('INVALID_ARGUMENT', `seed must be a safe integer ≥ 0, got ${spec.seed}`);
   }
   schedule(spec.version, spec.mode);
-  profileSet(spec.profiles);
+  if (spec.environment !== undefined && spec.profiles !== undefined) {
+    throw new SonaError('INVALID_ARGUMENT', 'give profiles or an environment, not both', {
+      path: 'profiles',
+    });
+  }
+  const environment: EnvironmentSpec = spec.environment ?? {
+    kind: 'simulated',
+    profiles: spec.profiles ?? DEFAULT_PROFILE_SET,
+  };
+  if (environment.kind === 'simulated') profileSet(environment.profiles);
+  else if (environment.kind !== 'replay') {
+    throw new SonaError(
+      'INVALID_ARGUMENT',
+      `unknown environment '${String((environment as { kind: unknown }).kind)}'`,
+    );
+  }
   const compare = spec.compare ?? [];
   if (!Array.isArray(compare) || new Set(compare).size !== compare.length) {
     throw new SonaError('INVALID_ARGUMENT', 'compare must list each learner at most once', {
       path: 'compare',
     });
   }
+  const feedback = spec.feedback ?? 'bandit';
+  if (feedback !== 'bandit' && feedback !== 'full') {
+    throw new SonaError(
+      'INVALID_ARGUMENT',
+      `feedback must be bandit or full, got ${String(feedback)}`,
+      {
+        path: 'feedback',
+      },
+    );
+  }
+  const costWeight = checkWeight(spec.costWeight ?? 0, 'costWeight');
+  const costWeights = (spec.costWeights ?? []).map((w, i) => checkWeight(w, `costWeights[${i}]`));
+  const hasCost = environment.kind === 'replay' && environment.dataset.hasCost;
+  if ((costWeight > 0 || costWeights.length > 0) && !hasCost) {
+    throw new SonaError(
+      'FIELD_MAPPING',
+      'a cost weight needs a cost: map one with --field cost=PATH (the simulated world has none)',
+      { path: 'cost' },
+    );
+  }
+  if (new Set(costWeights).size !== costWeights.length) {
+    throw new SonaError('INVALID_ARGUMENT', 'a cost weight is listed twice', {
+      path: 'costWeights',
+    });
+  }
+  return {
+    version: spec.version,
+    mode: spec.mode,
+    seed: spec.seed,
+    environment,
+    ablations: spec.ablations !== false,
+    compare: [...compare],
+    feedback,
+    costWeight,
+    costWeights,
+  };
 }
 
 /** The ablations a run makes: v3 only, and only when the spec does not switch them off. */
-export function ablationsOf(spec: BenchmarkSpec): readonly AblationKey[] {
+export function ablationsOf(spec: BenchmarkSpec | ResolvedSpec): readonly AblationKey[] {
   return spec.version === 'v3' && spec.ablations !== false ? ABLATION_KEYS : [];
 }
 
 export function createContext(spec: BenchmarkSpec): BenchmarkContext {
-  validateSpec(spec);
-  const root = createRng(spec.seed);
-  const world = new SimulatedWorld({ rng: root.fork('world'), poolSize: POOL_SIZES[spec.mode] });
-  const set = profileSet(spec.profiles);
-  const models = set.models.map((m) => world.forModel(m));
-  const splitRng = root.fork('splits');
-  const { selected: holdout, rest } = stratifiedSample(
-    world.strata,
-    PROTOCOL.holdoutFraction,
-    splitRng.fork('holdout'),
-  );
-  const restStrata = Int32Array.from(rest, (i) => world.strata[i]!);
-  const foldOf = stratifiedFolds(restStrata, PROTOCOL.folds, splitRng.fork('folds'));
-  const folds: FoldSplit[] = [];
-  for (let f = 0; f < PROTOCOL.folds; f++) {
-    const validFold = (f + 1) % PROTOCOL.folds;
-    const train: number[] = [];
-    const valid: number[] = [];
-    const test: number[] = [];
-    for (let j = 0; j < rest.length; j++) {
-      const fold = foldOf[j]!;
-      (fold === f ? test : fold === validFold ? valid : train).push(rest[j]!);
-    }
-    folds.push({
-      train: Int32Array.from(train),
-      valid: Int32Array.from(valid),
-      test: Int32Array.from(test),
-    });
-  }
+  const resolved = resolveSpec(spec);
+  const environment = resolved.environment;
+  const env =
+    environment.kind === 'simulated'
+      ? new SimulatedEnvironment(environment, resolved.seed, resolved.mode)
+      : new ReplayEnvironment(environment, resolved.seed);
+  const weights = [
+    resolved.costWeight,
+    ...resolved.costWeights.filter((w) => w !== resolved.costWeight),
+  ];
   return {
-    spec,
-    schedule: schedule(spec.version, spec.mode),
-    profileSet: set,
-    world,
-    models,
-    holdout,
-    folds,
-    root,
+    spec: resolved,
+    schedule: schedule(resolved.version, resolved.mode),
+    env,
+    weights,
+    root: env.root,
   };
 }
 
+/** How many subjects and folds a spec's environment has, without building it. */
+function shapeOf(spec: ResolvedSpec): { subjects: number; folds: number } {
+  const environment = spec.environment;
+  if (environment.kind === 'simulated') {
+    return { subjects: profileSet(environment.profiles).models.length, folds: PROTOCOL.folds };
+  }
+  const requested = environment.folds ?? 5;
+  return { subjects: 1, folds: Math.min(requested, environment.dataset.tasks.length) };
+}
+
 /**
- * Every job of a run in the fixed order results are merged in: per model, the full learner's
+ * Every job of a run in the fixed order results are merged in: per subject, the full learner's
  * folds, then (v3) each ablation's folds, then each compared learner's folds.
  */
 export function planJobs(spec: BenchmarkSpec): JobSpec[] {
-  validateSpec(spec);
-  const variants: Variant[] = ['full', ...ablationsOf(spec)];
-  const models = profileSet(spec.profiles).models.length;
+  const resolved = resolveSpec(spec);
+  const { subjects, folds } = shapeOf(resolved);
+  const variants: Variant[] = ['full', ...ablationsOf(resolved)];
   const jobs: JobSpec[] = [];
-  for (let m = 0; m < models; m++) {
+  for (let m = 0; m < subjects; m++) {
     for (const variant of variants) {
-      for (let f = 0; f < PROTOCOL.folds; f++) jobs.push({ modelIndex: m, fold: f, variant });
+      for (let f = 0; f < folds; f++) jobs.push({ modelIndex: m, fold: f, variant });
     }
-    for (const learner of spec.compare ?? []) {
-      for (let f = 0; f < PROTOCOL.folds; f++) {
+    for (const learner of resolved.compare) {
+      for (let f = 0; f < folds; f++) {
         jobs.push({ modelIndex: m, fold: f, variant: 'full', learner });
       }
     }

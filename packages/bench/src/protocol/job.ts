@@ -1,6 +1,7 @@
-import { type CalibrationSample, type Rng, SonaError, type Task } from '@sona/core';
-import type { Choice, EpochSummary, Learner, LearnerFactory } from '../learner';
-import type { ModelWorld } from '../simulated/world';
+import { type CalibrationSample, SonaError, type Task } from '@sona/core';
+import { type Environment, offeredIndices } from '../environment/environment';
+import type { Choice, EpochSummary, LearnerFactory } from '../learner';
+import { clip01 } from '../learners/common';
 import { ablationOverrides } from './ablations';
 import type { BenchmarkContext, JobSpec } from './context';
 
@@ -8,30 +9,36 @@ import type { BenchmarkContext, JobSpec } from './context';
 export interface EpochRecord {
   /** The learner's `endEpoch()` summary (numeric fields only). */
   readonly summary: Readonly<Record<string, number>>;
-  /** Share of this epoch's training attempts that succeeded (drawn outcomes). */
+  /** Share of this epoch's chosen-arm attempts that succeeded (drawn outcomes). */
   readonly trainSuccessRate: number;
-  /** Mean difficulty of the training tasks the learner picked this epoch. */
-  readonly trainMeanDifficulty: number;
+  /** Mean difficulty of the training tasks picked this epoch; null when tasks have none. */
+  readonly trainMeanDifficulty: number | null;
 }
 
-/** Greedy choices on a set of tasks and their exact expected success. */
+/** Greedy choices on a set of tasks and their exact expected success and cost. */
 export interface Evaluation {
   readonly arm: Int32Array;
-  /** Exact success probability of the chosen arm. */
+  /** Exact expected success of the chosen arm. */
   readonly success: Float64Array;
+  /** Exact expected cost of the chosen arm (zeros without costs). */
+  readonly cost: Float64Array;
   readonly confidence: Float64Array;
 }
 
 export interface JobResult {
   readonly job: JobSpec;
-  /** On the held-out tasks, in `context.holdout` order. */
-  readonly holdout: Evaluation;
   /**
-   * Full runs only: expected success of the greedy policy on the fold's validation tasks,
-   * before training (index 0) and after each epoch.
+   * On the tasks the final figures are on (the holdout, or this fold's test tasks when there is
+   * none), one evaluation per cost weight in `context.weights` order.
+   */
+  readonly final: readonly Evaluation[];
+  /**
+   * Full runs only: expected success of the greedy policy on the curve tasks (the fold's
+   * validation tasks, or its test tasks without a holdout), before training (index 0) and after
+   * each epoch.
    */
   readonly curve: Float64Array[] | null;
-  /** Full runs only: expected success on the fold's test tasks after training. */
+  /** Full runs with a holdout only: expected success on the fold's test tasks after training. */
   readonly test: Float64Array | null;
   readonly epochs: EpochRecord[];
   /** Full runs only: the learner's `stats()`, scalar fields only. */
@@ -41,58 +48,148 @@ export interface JobResult {
 }
 
 /**
- * Runs one job of the protocol: a fresh learner (seeded fork for the model and fold, shared by
- * the full run and its ablations so their comparison is paired) trains for `epochs` epochs of
- * `tasksPerEpoch` tasks, each picked by `learner.pickTask` among the fold's training tasks not
- * yet used in the epoch; outcomes are drawn from the world. The validation split gives the
- * learning curve, the test split the cross-validation estimate, the holdout the final numbers.
- * Evaluation is greedy (`explore: false`) and exact (the chosen arm's success probability).
+ * Per-arm cost estimates from training tasks only (never a held-out task's cost): for a task type
+ * and arm, the mean over training tasks of that type offering the arm of its expected cost;
+ * without such a task, the same over all training tasks; without any, the mean over all training
+ * tasks and arms.
+ */
+export function trainingCostModel(
+  env: Environment,
+  subject: number,
+  train: ArrayLike<number>,
+): (task: number, arm: number) => number {
+  const sums = new Map<string, { sum: number; n: number }>();
+  const add = (key: string, value: number) => {
+    const entry = sums.get(key) ?? { sum: 0, n: 0 };
+    entry.sum += value;
+    entry.n += 1;
+    sums.set(key, entry);
+  };
+  for (let j = 0; j < train.length; j++) {
+    const i = train[j]!;
+    for (const a of offeredIndices(env, i)) {
+      const cost = env.cost(subject, i, a);
+      add(`${a}/${env.taskTypes[i]}`, cost);
+      add(`${a}`, cost);
+      add('*', cost);
+    }
+  }
+  const meanOf = (key: string) => {
+    const entry = sums.get(key);
+    return entry === undefined ? undefined : entry.sum / entry.n;
+  };
+  return (task, arm) =>
+    meanOf(`${arm}/${env.taskTypes[task]}`) ?? meanOf(`${arm}`) ?? meanOf('*') ?? 0;
+}
+
+/**
+ * Runs one job of the protocol, for any environment: a fresh learner (a seeded fork for the
+ * subject and fold, shared by the full run, its ablations and every compared learner, so their
+ * comparisons are paired) trains for the schedule's epochs. Each epoch makes `tasksPerEpoch`
+ * attempts; each attempt's task is picked by `learner.pickTask` among the fold's training tasks
+ * not yet attempted in the current pass over them (each epoch starts a new pass, and so does a
+ * pass that runs out), with an arm the learner picks among the arms the task offers. The outcome
+ * comes from the environment, drawn from the fold's attempt stream; with `full` feedback the
+ * learner then also records the outcome of every other offered arm (drawn in arm order). Greedy
+ * evaluation (`explore: false`) is exact: the chosen arm's expected success. With a cost weight
+ * w > 0 the policy takes the offered arm with the highest score − w·ĉ (ĉ estimated on training
+ * tasks only), ties to the first in arm order.
  */
 export function runJob(
   context: BenchmarkContext,
   job: JobSpec,
   factory: LearnerFactory,
 ): JobResult {
-  const model = context.models[job.modelIndex];
-  const split = context.folds[job.fold];
-  if (model === undefined || split === undefined) {
+  const { env } = context;
+  const subject = env.subjects[job.modelIndex];
+  const split = env.plan.folds[job.fold];
+  if (subject === undefined || split === undefined) {
     throw new SonaError('OUT_OF_RANGE', `no job ${job.modelIndex}/${job.fold} in this run`);
   }
   const { variant } = job;
   const isFull = variant === 'full';
-  const { world } = context;
-  const tasks = world.materializeTasks();
-  const armIndex = new Map(world.arms.map((arm, i) => [arm, i]));
+  const tasks = env.materializeTasks();
+  const armIndex = new Map(env.arms.map((arm, i) => [arm, i]));
   const taskIndex = new Map(tasks.map((task, i) => [task, i]));
-  const jobRng = context.root.fork('training').fork(model.profile.name).fork(`fold-${job.fold}`);
+  const offeredArms = tasks.map((_, i) => {
+    const offered = env.offered(i);
+    return offered === null ? undefined : offered.map((a) => env.arms[a]!);
+  });
+  const jobRng = context.root.fork('training').fork(subject.stream).fork(`fold-${job.fold}`);
   const attemptRng = jobRng.fork('attempts');
   const learner = factory({
     version: context.spec.version,
-    dim: world.dim,
-    arms: world.arms,
-    modelParamsB: model.profile.paramsB,
+    dim: env.dim,
+    arms: env.arms,
+    modelParamsB: subject.paramsB,
     rng: jobRng.fork('learner'),
     epochs: context.schedule.epochs,
     ...(variant === 'full' ? {} : { overrides: ablationOverrides(variant) }),
   });
+  const m = job.modelIndex;
+  const costOf = env.hasCost ? trainingCostModel(env, m, split.train) : null;
 
+  const evaluate = (indices: Int32Array, weight: number): Evaluation => {
+    const n = indices.length;
+    const out = {
+      arm: new Int32Array(n),
+      success: new Float64Array(n),
+      cost: new Float64Array(n),
+      confidence: new Float64Array(n),
+    };
+    for (let j = 0; j < n; j++) {
+      const i = indices[j]!;
+      const arms = offeredArms[i];
+      const choice = checkedChoice(
+        learner.choose(
+          tasks[i]!,
+          arms === undefined ? { explore: false } : { explore: false, arms },
+        ),
+        armIndex,
+        tasks[i]!,
+        arms,
+      );
+      let a = choice.armIndex;
+      let confidence = choice.confidence;
+      if (weight > 0 && costOf !== null) {
+        let best = Number.NEGATIVE_INFINITY;
+        for (const k of offeredIndices(env, i)) {
+          const value = choice.scores[k]! - weight * costOf(i, k);
+          if (value > best) {
+            best = value;
+            a = k;
+          }
+        }
+        if (a !== choice.armIndex) confidence = clip01(choice.scores[a]!);
+      }
+      out.arm[j] = a;
+      out.success[j] = env.success(m, i, a);
+      out.cost[j] = env.cost(m, i, a);
+      out.confidence[j] = confidence;
+    }
+    return out;
+  };
+
+  const curveTasks = split.valid ?? split.test;
   const curve: Float64Array[] | null = isFull ? [] : null;
-  if (curve) curve.push(evaluate(learner, model, tasks, split.valid, armIndex).success);
+  if (curve) curve.push(evaluate(curveTasks, 0).success);
   const epochs: EpochRecord[] = [];
   const { epochs: epochCount, tasksPerEpoch } = context.schedule;
-  if (tasksPerEpoch > split.train.length) {
-    throw new SonaError(
-      'OUT_OF_RANGE',
-      `${tasksPerEpoch} tasks per epoch but only ${split.train.length} training tasks`,
-    );
-  }
+  const full = context.spec.feedback === 'full';
   const available = new Uint8Array(tasks.length);
-  for (let epoch = 1; epoch <= epochCount; epoch++) {
-    const candidates: Task[] = Array.from(split.train, (i) => tasks[i]!);
+  let candidates: Task[] = [];
+  const refill = () => {
+    for (const i of candidates) available[taskIndex.get(i)!] = 0;
+    candidates = Array.from(split.train, (i) => tasks[i]!);
     for (const i of split.train) available[i] = 1;
+  };
+  for (let epoch = 1; epoch <= epochCount; epoch++) {
+    refill();
     let successes = 0;
     let difficulty = 0;
+    let withDifficulty = 0;
     for (let t = 0; t < tasksPerEpoch; t++) {
+      if (candidates.length === 0) refill();
       const task = learner.pickTask(candidates);
       const index = taskIndex.get(task as (typeof tasks)[number]);
       if (index === undefined || available[index] !== 1) {
@@ -104,29 +201,73 @@ export function runJob(
       }
       available[index] = 0;
       candidates.splice(candidates.indexOf(task), 1);
-      const choice = checkedChoice(learner.choose(task), armIndex, task);
-      const outcome = model.attempt(index, choice.armIndex, attemptRng);
-      learner.record(task, choice.arm, outcome);
-      if (outcome.success) successes++;
-      difficulty += task.difficulty ?? 0;
+      const arms = offeredArms[index];
+      const choice = checkedChoice(
+        learner.choose(task, arms === undefined ? undefined : { arms }),
+        armIndex,
+        task,
+        arms,
+      );
+      if (full) {
+        // Every offered arm's outcome, drawn in arm order (the draws do not depend on the
+        // choice); the chosen arm's is recorded first.
+        const offered = offeredIndices(env, index);
+        const outcomes = offered.map((a) => env.attempt(m, index, a, attemptRng));
+        const chosen = offered.indexOf(choice.armIndex);
+        learner.record(task, choice.arm, outcomes[chosen]!);
+        if (outcomes[chosen]!.success) successes++;
+        offered.forEach((a, k) => {
+          if (k !== chosen) learner.record(task, env.arms[a]!, outcomes[k]!);
+        });
+      } else {
+        const outcome = env.attempt(m, index, choice.armIndex, attemptRng);
+        learner.record(task, choice.arm, outcome);
+        if (outcome.success) successes++;
+      }
+      if (task.difficulty !== undefined) {
+        difficulty += task.difficulty;
+        withDifficulty++;
+      }
     }
-    for (const i of split.train) available[i] = 0;
     epochs.push({
       summary: checkedSummary(learner.endEpoch(), epoch),
       trainSuccessRate: successes / tasksPerEpoch,
-      trainMeanDifficulty: difficulty / tasksPerEpoch,
+      trainMeanDifficulty: withDifficulty === 0 ? null : difficulty / withDifficulty,
     });
-    if (curve) curve.push(evaluate(learner, model, tasks, split.valid, armIndex).success);
+    if (curve) curve.push(evaluate(curveTasks, 0).success);
   }
 
-  if (typeof learner.calibrate === 'function') {
-    learner.calibrate(calibrationSamples(learner, model, tasks, split.valid, armIndex, jobRng));
+  // A learner with a calibration step gets one attempt of its greedy choice on every validation
+  // task (never trained on; the held-out and test tasks never reach it), drawn from its own
+  // stream. Without a validation split (cross-fitted replay) there is nothing to calibrate on.
+  if (typeof learner.calibrate === 'function' && split.valid !== null) {
+    const draws = jobRng.fork('calibration');
+    const samples: CalibrationSample[] = Array.from(split.valid, (i) => {
+      const arms = offeredArms[i];
+      const choice = checkedChoice(
+        learner.choose(
+          tasks[i]!,
+          arms === undefined ? { explore: false } : { explore: false, arms },
+        ),
+        armIndex,
+        tasks[i]!,
+        arms,
+      );
+      return {
+        task: tasks[i]!,
+        arm: choice.arm,
+        outcome: env.attempt(m, i, choice.armIndex, draws),
+      };
+    });
+    learner.calibrate(samples);
   }
-  const test = isFull ? evaluate(learner, model, tasks, split.test, armIndex).success : null;
-  const holdout = evaluate(learner, model, tasks, context.holdout, armIndex);
+  const holdout = env.plan.holdout;
+  const test = isFull && holdout !== null ? evaluate(split.test, 0).success : null;
+  const finalTasks = holdout ?? split.test;
+  const final = context.weights.map((w) => evaluate(finalTasks, w));
   const result: JobResult = {
     job,
-    holdout,
+    final,
     curve,
     test,
     epochs,
@@ -138,50 +279,14 @@ export function runJob(
 }
 
 /**
- * One attempt of the learner's greedy choice on every validation task, drawn from its own stream:
- * what a learner with a `calibrate` step may fit its confidence on. Validation tasks are never
- * trained on, and the held-out tasks never reach the learner.
+ * A learner's choice, checked: an arm of the list (and of `offered`, when the task offers only
+ * some), confidence in [0, 1], one finite score per arm.
  */
-function calibrationSamples(
-  learner: Learner,
-  model: ModelWorld,
-  tasks: readonly Task[],
-  indices: Int32Array,
-  armIndex: ReadonlyMap<string, number>,
-  jobRng: Rng,
-): CalibrationSample[] {
-  const draws = jobRng.fork('calibration');
-  return Array.from(indices, (i) => {
-    const task = tasks[i]!;
-    const choice = checkedChoice(learner.choose(task, { explore: false }), armIndex, task);
-    return { task, arm: choice.arm, outcome: model.attempt(i, choice.armIndex, draws) };
-  });
-}
-
-function evaluate(
-  learner: Learner,
-  model: ModelWorld,
-  tasks: readonly Task[],
-  indices: Int32Array,
-  armIndex: ReadonlyMap<string, number>,
-): Evaluation {
-  const arm = new Int32Array(indices.length);
-  const success = new Float64Array(indices.length);
-  const confidence = new Float64Array(indices.length);
-  for (let j = 0; j < indices.length; j++) {
-    const task = tasks[indices[j]!]!;
-    const choice = checkedChoice(learner.choose(task, { explore: false }), armIndex, task);
-    arm[j] = choice.armIndex;
-    success[j] = model.successProbability(indices[j]!, choice.armIndex);
-    confidence[j] = choice.confidence;
-  }
-  return { arm, success, confidence };
-}
-
 export function checkedChoice(
   result: Choice,
   armIndex: ReadonlyMap<string, number>,
   task: Task,
+  offered?: readonly string[],
 ): Choice & { armIndex: number } {
   const path = `learner.choose(${task.id})`;
   const index =
@@ -210,6 +315,13 @@ export function checkedChoice(
         path: `${path}.scores[${a}]`,
       });
     }
+  }
+  if (offered !== undefined && !offered.includes(result.arm)) {
+    throw new SonaError(
+      'INVALID_ARGUMENT',
+      `${path} returned ${result.arm}, an arm the task does not offer (offered: ${offered.join(', ')})`,
+      { path: `${path}.arm` },
+    );
   }
   return { arm: result.arm, confidence, scores, armIndex: index };
 }

@@ -1,5 +1,6 @@
 import { isSonaError, type Task } from '@sona/core';
 import { describe, expect, it } from 'vitest';
+import type { SimulatedEnvironment } from '../environment/simulated';
 import type { LearnerFactory, LearnerFactoryArgs } from '../learner';
 import { uniformRandomLearner } from '../learners/random';
 import { canonicalHash } from '../output/canonical-json';
@@ -7,7 +8,16 @@ import { runBenchmark } from '../runner/run';
 import { peekingFactory, perTypeBandit } from '../test-support/learners';
 import { ABLATION_KEYS } from './ablations';
 import { assembleResult } from './assemble';
-import { type BenchmarkSpec, createContext, jobKey, planJobs } from './context';
+import {
+  type BenchmarkContext,
+  type BenchmarkSpec,
+  createContext,
+  jobKey,
+  planJobs,
+} from './context';
+
+const sim = (c: BenchmarkContext) => c.env as SimulatedEnvironment;
+
 import { type JobResult, runJob } from './job';
 import { PROTOCOL } from './modes';
 
@@ -45,15 +55,15 @@ function runAll(
 
 describe('splits of the protocol', () => {
   const context = createContext(spec({ mode: 'default' }));
-  const pool = context.world.poolSize;
+  const pool = sim(context).world.poolSize;
 
   it('holds out 10% of the pool, stratified by type × bucket', () => {
-    expect(context.holdout.length).toBe(Math.round(0.1 * pool));
+    expect(sim(context).plan.holdout!.length).toBe(Math.round(0.1 * pool));
     const strataSize = new Map<number, number>();
     const strataHeld = new Map<number, number>();
-    for (const s of context.world.strata) strataSize.set(s, (strataSize.get(s) ?? 0) + 1);
-    context.holdout.forEach((i) => {
-      const s = context.world.strata[i]!;
+    for (const s of sim(context).world.strata) strataSize.set(s, (strataSize.get(s) ?? 0) + 1);
+    sim(context).plan.holdout!.forEach((i) => {
+      const s = sim(context).world.strata[i]!;
       strataHeld.set(s, (strataHeld.get(s) ?? 0) + 1);
     });
     for (const [s, size] of strataSize) {
@@ -62,38 +72,38 @@ describe('splits of the protocol', () => {
   });
 
   it('each fold splits the rest into train / valid / test ≈ 60 / 20 / 20, disjoint from the holdout', () => {
-    const held = new Set(context.holdout);
+    const held = new Set(sim(context).plan.holdout!);
     const rest = pool - held.size;
-    for (const fold of context.folds) {
-      const all = [...fold.train, ...fold.valid, ...fold.test];
+    for (const fold of context.env.plan.folds) {
+      const all = [...fold.train, ...fold.valid!, ...fold.test];
       expect(new Set(all).size).toBe(rest);
       expect(all.some((i) => held.has(i))).toBe(false);
       expect(Math.abs(fold.train.length / rest - 0.6)).toBeLessThan(0.01);
-      expect(Math.abs(fold.valid.length / rest - 0.2)).toBeLessThan(0.01);
+      expect(Math.abs(fold.valid!.length / rest - 0.2)).toBeLessThan(0.01);
       expect(Math.abs(fold.test.length / rest - 0.2)).toBeLessThan(0.01);
     }
   });
 
   it('every non-held-out task is tested exactly once and validated exactly once', () => {
-    const tested = context.folds.flatMap((f) => [...f.test]);
-    const validated = context.folds.flatMap((f) => [...f.valid]);
+    const tested = context.env.plan.folds.flatMap((f) => [...f.test]);
+    const validated = context.env.plan.folds.flatMap((f) => [...f.valid!]);
     expect(new Set(tested).size).toBe(tested.length);
     expect(new Set(validated).size).toBe(validated.length);
     expect([...tested].sort((a, b) => a - b)).toEqual([...validated].sort((a, b) => a - b));
-    expect(tested.length).toBe(pool - context.holdout.length);
+    expect(tested.length).toBe(pool - sim(context).plan.holdout!.length);
   });
 
   it('does not depend on the version: v1, v2 and v3 share world, holdout and folds', () => {
     const v3 = createContext(spec({ mode: 'default', version: 'v3' }));
-    expect(v3.holdout).toEqual(context.holdout);
-    expect(v3.folds).toEqual(context.folds);
-    expect(v3.world.embeddings).toEqual(context.world.embeddings);
+    expect(sim(v3).plan.holdout!).toEqual(sim(context).plan.holdout!);
+    expect(v3.env.plan.folds).toEqual(context.env.plan.folds);
+    expect(sim(v3).world.embeddings).toEqual(sim(context).world.embeddings);
   });
 });
 
 describe('the harness with a learner that peeks at the hidden truth', () => {
   const truth = createContext(spec({ version: 'v3', profiles: PAIR }));
-  const factories = truth.models.map((model) => peekingFactory(model));
+  const factories = sim(truth).models.map((model) => peekingFactory(model));
   const { context, content } = runAll(
     spec({ version: 'v3', profiles: PAIR }),
     (m) => factories[m]!,
@@ -103,23 +113,23 @@ describe('the harness with a learner that peeks at the hidden truth', () => {
     for (const model of content.models) {
       expect(model.learned.rate).toBe(model.oracle.rate);
       expect(model.learned.ci).toEqual(model.oracle.ci);
-      expect(model.captured.rate).toBe(1);
-      expect(model.captured.ci).toEqual([1, 1]);
-      expect(model.crossValidation.learned.rate).toBe(model.crossValidation.oracle.rate);
-      for (const h of model.history) expect(h.valid.rate).toBe(model.crossValidation.oracle.rate);
+      expect(model.captured!.rate).toBe(1);
+      expect(model.captured!.ci).toEqual([1, 1]);
+      expect(model.crossValidation!.learned.rate).toBe(model.crossValidation!.oracle.rate);
+      for (const h of model.history) expect(h.rate.rate).toBe(model.crossValidation!.oracle.rate);
     }
   });
 
   it('finds its confidence perfectly calibrated: ECE 0, Brier = mean p(1 − p)', () => {
     content.models.forEach((model, m) => {
       expect(model.confidence.ece).toBe(0);
-      const world = context.models[m]!;
+      const world = sim(context).models[m]!;
       let brier = 0;
-      for (const i of context.holdout) {
+      for (const i of sim(context).plan.holdout!) {
         const p = world.oracle(i).rate;
         brier += p * (1 - p);
       }
-      expect(model.confidence.brier).toBeCloseTo(brier / context.holdout.length, 12);
+      expect(model.confidence.brier).toBeCloseTo(brier / sim(context).plan.holdout!.length, 12);
       expect(model.confidence.mean).toBeCloseTo(model.oracle.rate, 12);
     });
   });
@@ -137,12 +147,12 @@ describe('the harness with a learner that peeks at the hidden truth', () => {
 
   it('orders base ≤ learned ≤ oracle, and every interval contains its estimate', () => {
     for (const m of content.models) {
-      for (const e of [m.base, m.learned, m.oracle, m.gain, m.captured, m.efficiencyPerB]) {
+      for (const e of [m.base, m.learned, m.oracle, m.gain, m.captured!, m.efficiencyPerB!]) {
         expect(e.ci[0]).toBeLessThanOrEqual(e.rate);
         expect(e.rate).toBeLessThanOrEqual(e.ci[1]);
       }
       expect(m.base.rate).toBeLessThan(m.oracle.rate);
-      expect(m.efficiencyPerB.rate).toBeCloseTo(m.learned.rate / m.paramsB, 15);
+      expect(m.efficiencyPerB!.rate).toBeCloseTo(m.learned.rate / m.paramsB, 15);
     }
   });
 });
@@ -167,10 +177,10 @@ describe('the harness with learners that learn nothing or something', () => {
     const { content } = runAll(spec({ mode: 'default' }), () => perTypeBandit);
     for (const m of content.models) {
       expect(m.gain.ci[0]).toBeGreaterThan(0);
-      expect(m.captured.rate).toBeGreaterThan(0);
-      expect(m.captured.rate).toBeLessThan(1);
-      const first = m.history[0]!.valid.rate;
-      const last = m.history[m.history.length - 1]!.valid.rate;
+      expect(m.captured!.rate).toBeGreaterThan(0);
+      expect(m.captured!.rate).toBeLessThan(1);
+      const first = m.history[0]!.rate.rate;
+      const last = m.history[m.history.length - 1]!.rate.rate;
       expect(last).toBeGreaterThan(first);
       expect(m.history).toHaveLength(content.config.epochs + 1);
       expect(m.history[1]!.learner!.attempts).toBe(content.config.tasksPerEpoch);
@@ -217,10 +227,10 @@ describe('what learners are shown', () => {
       seen.push(current);
       runJob(context, { modelIndex: 0, fold, variant: 'full' }, spy);
     }
-    const id = (i: number) => context.world.taskIds[i]!;
+    const id = (i: number) => sim(context).world.taskIds[i]!;
     const { epochs, tasksPerEpoch } = context.schedule;
     for (const entry of seen) {
-      const split = context.folds[entry.fold]!;
+      const split = context.env.plan.folds[entry.fold]!;
       const train = new Set(Array.from(split.train, id));
       expect([...entry.candidates].every((t) => train.has(t))).toBe(true);
       expect(entry.recorded).toEqual(entry.picked);
@@ -230,7 +240,9 @@ describe('what learners are shown', () => {
         expect(new Set(epochTasks).size).toBe(tasksPerEpoch);
       }
       const evaluated = new Set(entry.greedy);
-      const expected = new Set([...split.valid, ...split.test, ...context.holdout].map(id));
+      const expected = new Set(
+        [...split.valid!, ...split.test, ...sim(context).plan.holdout!].map(id),
+      );
       expect(evaluated).toEqual(expected);
     }
   });

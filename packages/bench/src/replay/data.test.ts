@@ -1,16 +1,26 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSonaError, type SonaError } from '@sona/core';
 import { embedText } from '@sona/embed';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HYBRID_FIELDS, hybridLogPath } from '../test-support/hybrid-log';
+import { HYBRID_FIELDS, hybridLogPath } from '../test-support/shared-data';
 import {
-  assignTypes,
+  DEFAULT_MAX_DATA_BYTES,
   describeSource,
   idEmbeddingText,
   loadReplayData,
   parseReplayData,
+  UNLABELLED_TYPE,
 } from './data';
 import type { FieldMapping } from './fields';
 
@@ -100,9 +110,9 @@ describe('parsing a replay log', () => {
     const fields: FieldMapping = { ...FIELDS, type: 'k', text: 'q', embedding: 'e' };
     const base = { t: 'a', a: 'x', ok: true, k: 'A', q: 'fix it', e: [1, 0] };
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ k: 'B' }, /line 2: task a: type "B" differs from "A" on line 1/],
-      [{ q: 'other' }, /line 2: task a: its text differs from the text on line 1/],
-      [{ e: [0, 1] }, /line 2: task a: its embedding differs from the one on line 1/],
+      [{ k: 'B' }, /line 2: task "a": type "B" differs from "A" on line 1/],
+      [{ q: 'other' }, /line 2: task "a": its text differs from the text on line 1/],
+      [{ e: [0, 1] }, /line 2: task "a": its embedding differs from the one on line 1/],
       [{ e: [1, 0, 0] }, /line 2: embedding \(e\) has 3 numbers, but the one on line 1 has 2/],
     ];
     for (const [change, message] of cases) {
@@ -150,7 +160,7 @@ describe('parsing a replay log', () => {
       ]),
     );
     expect(oneTask.code).toBe('NO_USABLE_ROWS');
-    expect(oneTask.message).toContain('only one task (a)');
+    expect(oneTask.message).toContain('only one task ("a")');
   });
 
   it('skips rows without a cost when a cost is mapped, and averages the costs of trials', () => {
@@ -201,19 +211,66 @@ describe('parsing a replay log', () => {
     expect(data.tasks[1]!.embedding).toEqual(embedText('b', { dim: 3 }));
   });
 
-  it('maps type labels to the engine’s four types by the documented rule', () => {
-    expect([...assignTypes(['b', 'a', null, 'c', 'd', 'a'], true)]).toEqual([
-      ['a', 'code_completion'],
-      ['b', 'bug_fix'],
-      ['c', 'refactor'],
-      ['d', 'test_gen'],
-      [null, 'code_completion'], // the fifth label wraps around
+  it('keeps the data’s own type labels (any string), untyped tasks as one type of their own', () => {
+    const data = parse(
+      [
+        { t: 'a', a: 'x', ok: true, r: 'django' },
+        { t: 'b', a: 'x', ok: true, r: 'astropy' },
+        { t: 'c', a: 'x', ok: true },
+        { t: 'd', a: 'x', ok: true, r: 7 },
+      ],
+      { ...FIELDS, type: 'r' },
+    );
+    expect(data.tasks.map((t) => [t.id, t.type, t.label])).toEqual([
+      ['a', 'django', 'django'],
+      ['b', 'astropy', 'astropy'],
+      ['c', UNLABELLED_TYPE, null],
+      ['d', '7', '7'],
     ]);
-    expect([...assignTypes(['refactor', 'test_gen'], true)]).toEqual([
-      ['refactor', 'refactor'],
-      ['test_gen', 'test_gen'],
+    expect(data.types).toEqual([
+      { label: '7', type: '7', tasks: 1 },
+      { label: 'astropy', type: 'astropy', tasks: 1 },
+      { label: 'django', type: 'django', tasks: 1 },
+      { label: null, type: UNLABELLED_TYPE, tasks: 1 },
     ]);
-    expect([...assignTypes([null], false)]).toEqual([[null, 'code_completion']]);
+    expect(
+      parse([
+        { t: 'a', a: 'x', ok: true },
+        { t: 'b', a: 'x', ok: true },
+      ]).tasks.map((t) => t.type),
+    ).toEqual([UNLABELLED_TYPE, UNLABELLED_TYPE]);
+  });
+
+  it('refuses names longer than 256 characters and embeddings longer than 65,536 numbers, naming the line', () => {
+    const long = 'x'.repeat(257);
+    for (const [row, fields, reason] of [
+      [
+        { t: long, a: 'x', ok: true },
+        FIELDS,
+        /line 1: task \(t\) is 257 characters long \(at most 256\)/,
+      ],
+      [
+        { t: 'a', a: 'y'.repeat(2_000_000), ok: true },
+        FIELDS,
+        /line 1: arm \(a\) is 2000000 characters long/,
+      ],
+      [
+        { t: 'a', a: 'x', ok: true, r: long },
+        { ...FIELDS, type: 'r' },
+        /line 1: type \(r\): is 257 characters long/,
+      ],
+      [
+        { t: 'a', a: 'x', ok: true, e: new Array(65_537).fill(0) },
+        { ...FIELDS, embedding: 'e' },
+        /an embedding of 65537 numbers is longer than 65536/,
+      ],
+    ] as const) {
+      const error = errorOf(() =>
+        parse([row, { t: 'b', a: 'x', ok: true, r: 'z', e: [1] }], fields),
+      );
+      expect(error.code).toBe('DATA_MALFORMED');
+      expect(error.message).toMatch(reason);
+    }
   });
 
   it('ignores a byte-order mark and Windows line ends', () => {
@@ -234,7 +291,7 @@ describe('loading a replay file', () => {
     );
     const folder = errorOf(() => loadReplayData(dir, FIELDS));
     expect(folder.code).toBe('DATA_NOT_FOUND');
-    expect(folder.message).toContain('it is a directory, not a file');
+    expect(folder.message).toContain('it is a directory; only regular files are read');
     const file = join(dir, 'log.jsonl');
     writeFileSync(file, `${JSON.stringify({ t: 'a', a: 'x', ok: true })}\n{bad\n`);
     const malformed = errorOf(() => loadReplayData(file, FIELDS));
@@ -242,36 +299,172 @@ describe('loading a replay file', () => {
     expect(malformed.message).toMatch(/^log\.jsonl: 1 malformed line: line 2: not valid JSON/);
   });
 
-  it('reads the public hybrid-coding-eval log: counts match a direct reading of the file', () => {
-    const path = hybridLogPath();
-    const data = loadReplayData(path, HYBRID_FIELDS);
-    const rows = readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l));
-    const withOutcome = rows.filter((r) => r.quality.functional_pass !== null);
-    expect(data.source.lines).toBe(rows.length);
-    expect(data.rowsUsed).toBe(withOutcome.length);
-    expect(data.rowsSkipped).toBe(rows.length - withOutcome.length);
-    expect(data.tasks.length).toBe(new Set(withOutcome.map((r) => r.task_id)).size);
-    expect(data.arms).toEqual([...new Set(withOutcome.map((r) => r.route as string))].sort());
-    for (const task of data.tasks) {
-      for (const log of task.arms) {
-        const trials = withOutcome.filter((r) => r.task_id === task.id && r.route === log.arm);
-        expect(log.trials.length).toBe(trials.length);
-        expect(log.successRate).toBe(
-          trials.filter((r) => r.quality.functional_pass === true).length / trials.length,
-        );
-        expect(log.meanCost).toBeCloseTo(
-          trials.reduce((s, r) => s + r.tokens.cloud_completion, 0) / trials.length,
-          9,
-        );
+  const hybrid = hybridLogPath('reading the hybrid-coding-eval log');
+  it.skipIf(hybrid === null)(
+    'reads the public hybrid-coding-eval log: counts match a direct reading of the file',
+    () => {
+      const path = hybrid!;
+      const data = loadReplayData(path, HYBRID_FIELDS);
+      const rows = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l));
+      const withOutcome = rows.filter((r) => r.quality.functional_pass !== null);
+      expect(data.source.lines).toBe(rows.length);
+      expect(data.rowsUsed).toBe(withOutcome.length);
+      expect(data.rowsSkipped).toBe(rows.length - withOutcome.length);
+      expect(data.tasks.length).toBe(new Set(withOutcome.map((r) => r.task_id)).size);
+      expect(data.arms).toEqual([...new Set(withOutcome.map((r) => r.route as string))].sort());
+      for (const task of data.tasks) {
+        for (const log of task.arms) {
+          const trials = withOutcome.filter((r) => r.task_id === task.id && r.route === log.arm);
+          expect(log.trials.length).toBe(trials.length);
+          expect(log.successRate).toBe(
+            trials.filter((r) => r.quality.functional_pass === true).length / trials.length,
+          );
+          expect(log.meanCost).toBeCloseTo(
+            trials.reduce((s, r) => s + r.tokens.cloud_completion, 0) / trials.length,
+            9,
+          );
+        }
       }
-    }
-    expect(data.typeMap.map((t) => [t.label, t.type])).toEqual([
-      ['A', 'code_completion'],
-      ['B', 'bug_fix'],
-      ['C', 'refactor'],
-    ]);
+      expect(data.types.map((t) => [t.label, t.type])).toEqual([
+        ['A', 'A'],
+        ['B', 'B'],
+        ['C', 'C'],
+      ]);
+    },
+  );
+});
+
+describe('hostile replay files', () => {
+  const fresh = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sona-replay-hostile-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const row = (t: string, ok = true) => JSON.stringify({ t, a: 'x', ok });
+
+  it('refuses a FIFO at once (opened without blocking, checked with fstat), never hangs', () => {
+    const dir = fresh();
+    const fifo = join(dir, 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const error = errorOf(() => loadReplayData(fifo, FIELDS));
+    expect(error.code).toBe('DATA_NOT_FOUND');
+    expect(error.message).toContain('it is a FIFO (named pipe); only regular files are read');
+  });
+
+  it('refuses a device, also behind a symlink (no read of /dev/zero)', () => {
+    const dir = fresh();
+    const link = join(dir, 'zero.jsonl');
+    symlinkSync('/dev/zero', link);
+    const error = errorOf(() => loadReplayData(link, FIELDS));
+    expect(error.code).toBe('DATA_NOT_FOUND');
+    expect(error.message).toContain('it is a device; only regular files are read');
+  });
+
+  it('refuses a file over the size limit before reading it (a sparse file), and the limit is raisable', () => {
+    const dir = fresh();
+    const big = join(dir, 'big.jsonl');
+    writeFileSync(big, '');
+    truncateSync(big, DEFAULT_MAX_DATA_BYTES + 1);
+    const error = errorOf(() => loadReplayData(big, FIELDS));
+    expect(error.code).toBe('DATA_TOO_LARGE');
+    expect(error.message).toContain(
+      `${DEFAULT_MAX_DATA_BYTES + 1} bytes, more than the limit of ${DEFAULT_MAX_DATA_BYTES}`,
+    );
+    expect(error.message).toContain('--max-bytes');
+    const small = join(dir, 'small.jsonl');
+    writeFileSync(small, `${row('a')}\n${row('b')}\n`);
+    expect(errorOf(() => loadReplayData(small, FIELDS, { maxBytes: 10 })).code).toBe(
+      'DATA_TOO_LARGE',
+    );
+    expect(loadReplayData(small, FIELDS, { maxBytes: 1000 }).tasks).toHaveLength(2);
+  });
+
+  it('decodes strictly: invalid UTF-8 is a malformed line with its number, never merged tasks', () => {
+    const dir = fresh();
+    const file = join(dir, 'bytes.jsonl');
+    const bad = (byte: number) =>
+      Buffer.concat([
+        Buffer.from('{"t":"x'),
+        Buffer.of(byte),
+        Buffer.from('","a":"x","ok":true}\n'),
+      ]);
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(`${row('a')}\n`),
+        bad(0xff),
+        bad(0xfe),
+        Buffer.from(`${row('b')}\n`),
+      ]),
+    );
+    const error = errorOf(() => loadReplayData(file, FIELDS));
+    expect(error.code).toBe('DATA_MALFORMED');
+    expect(error.message).toContain('line 2: not valid UTF-8; line 3: not valid UTF-8');
+    const skipped = loadReplayData(file, FIELDS, { skipMalformed: true });
+    expect(skipped.tasks.map((t) => t.id)).toEqual(['a', 'b']);
+    expect(skipped.malformedLines.map((m) => m.line)).toEqual([2, 3]);
+  });
+
+  it('streams: line numbers, hash and byte count match the file across read chunks', () => {
+    const dir = fresh();
+    const file = join(dir, 'many.jsonl');
+    // More than one 1 MiB read chunk, with multi-byte characters straddling chunk edges.
+    const lines = Array.from({ length: 12_000 }, (_, i) =>
+      JSON.stringify({
+        t: `task-${i % 400}-ü`,
+        a: `arm-${i % 3}`,
+        ok: i % 5 === 0,
+        pad: 'é'.repeat(40),
+      }),
+    );
+    const content = `${lines.join('\n')}\n`;
+    writeFileSync(file, content);
+    const data = loadReplayData(file, FIELDS);
+    expect(data.source).toEqual({ ...describeSource('many.jsonl', content) });
+    expect(data.rowsUsed).toBe(12_000);
+    expect(data.tasks).toHaveLength(400);
+    expect(data.tasks[0]!.id).toBe('task-0-ü');
+  });
+
+  it('agrees with the in-memory parser on any small file (fuzzed lines, seeded under CI)', () => {
+    const dir = fresh();
+    const lineArb = fc.oneof(
+      fc
+        .record({
+          t: fc.constantFrom('a', 'b', 'c'),
+          a: fc.constantFrom('x', 'y'),
+          ok: fc.oneof(fc.boolean(), fc.constant(null), fc.double()),
+        })
+        .map((r) => JSON.stringify(r)),
+      fc.string({ maxLength: 20 }).filter((s) => !s.includes('\n')),
+    );
+    fc.assert(
+      fc.property(fc.array(lineArb, { minLength: 1, maxLength: 30 }), (lines) => {
+        const content = lines.join('\n');
+        const file = join(dir, 'fuzz.jsonl');
+        writeFileSync(file, content);
+        const viaFile = (() => {
+          try {
+            return loadReplayData(file, FIELDS, { skipMalformed: true });
+          } catch (error) {
+            return (error as SonaError).code;
+          }
+        })();
+        const inMemory = (() => {
+          try {
+            return parseReplayData(content, FIELDS, describeSource('fuzz.jsonl', content), {
+              skipMalformed: true,
+            });
+          } catch (error) {
+            return (error as SonaError).code;
+          }
+        })();
+        expect(viaFile).toEqual(inMemory);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -57,26 +57,37 @@ export function readCost(value: unknown): Read<number> {
   return bad(`${show(value)} is not a cost (a finite number ≥ 0)`);
 }
 
-/** A task id or an arm: a non-empty string, or a finite number (used as its decimal string). */
+/** Longest task id, arm name and type label accepted (UTF-16 code units). */
+export const MAX_NAME_LENGTH = 256;
+
+function named(text: string): Read<string> {
+  if (text.length === 0) return bad('is an empty string');
+  if (text.length > MAX_NAME_LENGTH) {
+    return bad(`is ${text.length} characters long (at most ${MAX_NAME_LENGTH})`);
+  }
+  return { kind: 'value', value: text };
+}
+
+/**
+ * A task id or an arm: a non-empty string of at most 256 characters, or a finite number (used as
+ * its decimal string).
+ */
 export function readName(value: unknown): Read<string> {
   if (value === null) return none;
-  if (typeof value === 'string') {
-    return value.length > 0 ? { kind: 'value', value } : bad('is an empty string');
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    return { kind: 'value', value: String(value) };
-  }
+  if (typeof value === 'string') return named(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return named(String(value));
   return bad(`${show(value)} is not a string or a number`);
 }
 
-/** A type label: a string, number or boolean (as its string); `null` means no label. */
+/**
+ * A type label (a repository, a category): a non-empty string of at most 256 characters, or a
+ * number or boolean (as its string); `null` means no label.
+ */
 export function readLabel(value: unknown): Read<string> {
   if (value === null) return none;
-  if (typeof value === 'string' || typeof value === 'boolean') {
-    return { kind: 'value', value: String(value) };
-  }
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    return { kind: 'value', value: String(value) };
+  if (typeof value === 'string') return named(value);
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+    return named(String(value));
   }
   return bad(`${show(value)} is not a type label (a string, number or boolean)`);
 }
@@ -87,14 +98,18 @@ export function readText(value: unknown): Read<string> {
   return typeof value === 'string' ? { kind: 'value', value } : bad(`${show(value)} is not text`);
 }
 
-/** The largest embedding accepted (the same bound as `embedText`'s dim). */
-export const MAX_EMBEDDING_DIM = 1 << 20;
+/** The largest embedding accepted: the engine's (and its adapters') largest dimension. */
+export const MAX_EMBEDDING_DIM = 65_536;
 
 /** An embedding: a non-empty array of finite numbers (stored as float32); `null` means none. */
 export function readEmbedding(value: unknown): Read<Float32Array> {
   if (value === null) return none;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_EMBEDDING_DIM) {
-    return bad(`${show(value)} is not an embedding (a non-empty array of numbers)`);
+    return bad(
+      Array.isArray(value) && value.length > MAX_EMBEDDING_DIM
+        ? `an embedding of ${value.length} numbers is longer than ${MAX_EMBEDDING_DIM}`
+        : `${show(value)} is not an embedding (a non-empty array of numbers)`,
+    );
   }
   const out = new Float32Array(value.length);
   for (let i = 0; i < value.length; i++) {

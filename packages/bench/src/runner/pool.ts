@@ -1,15 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { isSonaError, SonaError, type SonaErrorCode } from '@sona/core';
+import { SonaError, type SonaErrorCode } from '@sona/core';
 import type { LearnerFactory } from '../learner';
 import { resolveLearnerFactory } from '../learners/registry';
+import type { WorkerReply } from './messages';
 
-export type WorkerReply<R> =
-  | { readonly id: number; readonly result: R }
-  | {
-      readonly id: number;
-      readonly error: { readonly code?: string; readonly message: string; readonly path?: string };
-    };
+export type { WorkerReply } from './messages';
+export { describeError } from './messages';
 
 export interface PoolOptions<J> {
   /** The built worker entry (`dist/worker.js`). */
@@ -88,16 +85,6 @@ function rebuildError(error: { code?: string; message: string; path?: string }):
     });
   }
   return new Error(error.message);
-}
-
-/** A worker-safe description of an error. */
-export function describeError(error: unknown): { code?: string; message: string; path?: string } {
-  if (isSonaError(error)) {
-    return error.path === undefined
-      ? { code: error.code, message: error.message }
-      : { code: error.code, message: error.message, path: error.path };
-  }
-  return { message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
 }
 
 /** A learner by registry name (loadable in worker threads) or as a factory (this thread only). */
