@@ -554,7 +554,7 @@ export class SonaEngine implements Learner {
    * Fits the map from predicted to observed success (Platt scaling) on outcomes of this engine's
    * greedy choices on tasks it did not learn from, e.g. a validation split; from then on the
    * reported confidences and scores go through it. Which arm is chosen does not change (the map
-   * is increasing). The map stays until the next call; `calibrate([])` removes it.
+   * never decreases). The map stays until the next call; `calibrate([])` removes it.
    */
   calibrate(samples: readonly CalibrationSample[]): void {
     const list = assertArray(samples, 'samples');
@@ -1038,7 +1038,7 @@ function checkCalibration(value: unknown): PlattMap | null {
     });
   }
   return {
-    a: assertInRange(v.a, 'calibration.a', 1e-6, 100),
+    a: assertInRange(v.a, 'calibration.a', 0, 100),
     b: assertInRange(v.b, 'calibration.b', -100, 100),
   };
 }

@@ -336,5 +336,11 @@ describe('probabilities', () => {
     const fixed = fitPlatt(over);
     expect(Math.abs(fixed.b + 0.7)).toBeLessThan(0.15);
     expect(fitPlatt([])).toEqual({ a: 1, b: 0 });
+    // Predictions that rank backwards: the constrained fit is the constant map at the base rate.
+    const backwards = calibrated.map(({ p, y }) => ({ p: 1 - p, y }));
+    const flat = fitPlatt(backwards);
+    expect(flat.a).toBe(0);
+    const rate = calibrated.filter((c) => c.y === 1).length / calibrated.length;
+    expect(Math.abs(applyPlatt(flat, 0.1) - rate)).toBeLessThan(0.01);
   });
 });

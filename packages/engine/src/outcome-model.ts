@@ -342,9 +342,29 @@ export function applyPlatt(map: PlattMap, p: number): number {
 
 /**
  * Platt scaling (Platt 1999) of predicted probabilities against 0/1 outcomes: the MAP of
- * σ(a·logit(p) + b) under `PLATT_PRIOR`, by Newton's method in two dimensions.
+ * σ(a·logit(p) + b) under `PLATT_PRIOR` with a ≥ 0, by Newton's method in two dimensions. When
+ * the unconstrained MAP has a < 0 (on these outcomes the predictions rank worse than chance) the
+ * constrained MAP is on a = 0: the map is the constant σ(b), the MAP of b alone.
  */
 export function fitPlatt(pairs: readonly { readonly p: number; readonly y: 0 | 1 }[]): PlattMap {
+  const free = fitPlattFree(pairs);
+  if (free.a >= 0) return free;
+  let b = 0;
+  const { bSd } = PLATT_PRIOR;
+  for (let iteration = 0; iteration < LOGISTIC.maxIterations; iteration++) {
+    let g = -b / (bSd * bSd);
+    let h = 1 / (bSd * bSd);
+    const q = sigmoid(b);
+    for (const pair of pairs) g += pair.y - q;
+    h += pairs.length * q * (1 - q);
+    const step = g / h;
+    b += step;
+    if (Math.abs(step) <= LOGISTIC.tolerance) break;
+  }
+  return { a: 0, b };
+}
+
+function fitPlattFree(pairs: readonly { readonly p: number; readonly y: 0 | 1 }[]): PlattMap {
   const { aMean, aSd, bSd } = PLATT_PRIOR;
   let a = aMean;
   let b = 0;
