@@ -42,7 +42,6 @@ export {
 } from './learners/registry';
 export { ThompsonLearner, thompsonLearner } from './learners/thompson';
 export { Ucb1Learner, ucb1Learner } from './learners/ucb1';
-export { canonicalHash, canonicalJson } from './output/canonical-json';
 export type { Block, Cell, Inline, ReportDocument, Table } from './output/document';
 export { mdText, renderHtml, renderMarkdown } from './output/document';
 export type { LoadedResult } from './output/files';
@@ -65,8 +64,8 @@ export type {
 export { createContext, planJobs, resolveSpec } from './protocol/context';
 export type { EpochRecord, Evaluation, JobResult } from './protocol/job';
 export { runJob, trainingCostModel } from './protocol/job';
-export type { Mode, Schedule } from './protocol/modes';
-export { MODES, POOL_SIZES, PROTOCOL, SCHEDULES, schedule } from './protocol/modes';
+export type { Schedule } from './protocol/modes';
+export { POOL_SIZES, PROTOCOL, schedule } from './protocol/modes';
 export type {
   AblationResult,
   AiqResult,
@@ -130,7 +129,7 @@ export {
 } from './replay/values';
 export type {
   BenchmarkRun,
-  CheckpointState,
+  ModelCheckpoint,
   PreparedRun,
   RunBenchmarkOptions,
   RunReplayOptions,

@@ -4,7 +4,7 @@ import { isSonaError, TASK_TYPES } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  checkpointState,
+  checkpointRecord,
   createCheckpoint,
   parseCheckpoint,
   signCheckpoint,
@@ -14,8 +14,8 @@ import {
 import { computeStateHash } from './hash';
 import { serializeCheckpoint } from './io';
 import { keyIdOf, signedMessage } from './signature';
-import { bitEqual, checkpointStateArbitrary, seededState } from './test-fixtures';
-import type { CheckpointState } from './types';
+import { bitEqual, checkpointRecordArbitrary, seededState } from './test-fixtures';
+import type { CheckpointRecord } from './types';
 import { adapterParameterCount } from './validate';
 
 function codeOf(action: () => unknown): string | undefined {
@@ -35,12 +35,12 @@ const small = () => seededState(7, { dim: 4, patterns: 2, replayItems: 2, epochs
 describe('createCheckpoint', () => {
   it('round-trips any valid state exactly: create → text → parse → state is bit-identical', () => {
     fc.assert(
-      fc.property(checkpointStateArbitrary, (state) => {
+      fc.property(checkpointRecordArbitrary, (state) => {
         const checkpoint = createCheckpoint(state);
         const parsed = parseCheckpoint(serializeCheckpoint(checkpoint));
         expect(parsed).toEqual(checkpoint);
         expect(parsed.stateHash).toBe(checkpoint.stateHash);
-        const restored = checkpointState(parsed);
+        const restored = checkpointRecord(parsed);
         expect(bitEqual(restored, { ...state, engine: state.engine ?? null })).toBe(true);
       }),
       { numRuns: 150 },
@@ -74,14 +74,14 @@ describe('createCheckpoint', () => {
       nested: [{ buffer: new Float32Array(0) }, null, 'text', true],
     };
     const checkpoint = createCheckpoint({ ...small(), engine });
-    const restored = checkpointState(parseCheckpoint(serializeCheckpoint(checkpoint)));
+    const restored = checkpointRecord(parseCheckpoint(serializeCheckpoint(checkpoint)));
     expect(bitEqual(restored.engine, engine)).toBe(true);
   });
 
-  const mutate = (change: (state: Loose) => void): CheckpointState => {
+  const mutate = (change: (state: Loose) => void): CheckpointRecord => {
     const state = structuredClone(small()) as Loose;
     change(state);
-    return state as CheckpointState;
+    return state as CheckpointRecord;
   };
 
   it.each<[string, (state: Loose) => void, string]>([
@@ -140,17 +140,19 @@ describe('format 1 files', () => {
   it('still verify, and restore with the heads in TASK_TYPES order', () => {
     const checkpoint = parseCheckpoint(text);
     expect(checkpoint.version).toBe(1);
-    const state = checkpointState(checkpoint);
+    const state = checkpointRecord(checkpoint);
     expect(state.multiHeadLoRA?.headOrder).toEqual([...TASK_TYPES]);
     expect(Object.keys(state.trajectoryStats.byType).sort()).toEqual([...TASK_TYPES].sort());
     expect(adapterParameterCount(checkpoint)).toBe(5 * 2 * 3);
   });
 
   it('are rewritten as format 2 with the same content', () => {
-    const rewritten = createCheckpoint(checkpointState(parseCheckpoint(text)));
+    const rewritten = createCheckpoint(checkpointRecord(parseCheckpoint(text)));
     expect(rewritten.version).toBe(2);
     expect(rewritten.multiHeadLoRA?.headOrder).toEqual([...TASK_TYPES]);
-    expect(bitEqual(checkpointState(rewritten), checkpointState(parseCheckpoint(text)))).toBe(true);
+    expect(bitEqual(checkpointRecord(rewritten), checkpointRecord(parseCheckpoint(text)))).toBe(
+      true,
+    );
   });
 });
 

@@ -8,9 +8,9 @@ import {
   CHECKPOINT_FIELDS,
   CHECKPOINT_FORMAT_VERSION,
   type Checkpoint,
-  type CheckpointState,
-  type LoraAdapterJson,
-  type LoraAdapterState,
+  type CheckpointRecord,
+  type LoraAdapterFile,
+  type LoraAdapterRecord,
 } from './types';
 import { headOrderOf, validateCheckpointValue } from './validate';
 
@@ -133,13 +133,13 @@ function tensorText(value: unknown, path: string): string {
   return encodeFloat32(value);
 }
 
-function adapterJson(adapter: LoraAdapterState, path: string): LoraAdapterJson {
+function adapterJson(adapter: LoraAdapterRecord, path: string): LoraAdapterFile {
   if (adapter === null || typeof adapter !== 'object') {
     throw new SonaError('INVALID_ARGUMENT', `${path} must be a LoRA adapter`, { path });
   }
   const { A, B, ...scalars } = adapter;
   return {
-    ...(copyData(scalars) as Omit<LoraAdapterJson, 'A' | 'B'>),
+    ...(copyData(scalars) as Omit<LoraAdapterFile, 'A' | 'B'>),
     A: tensorText(A, appendPath(path, 'A')),
     B: tensorText(B, appendPath(path, 'B')),
   };
@@ -159,7 +159,7 @@ function requireObject(value: unknown, path: string): void {
  * The result is deeply frozen, shares nothing with `state`, and contains no time stamp: the same
  * state always gives the same hash.
  */
-export function createCheckpoint(state: CheckpointState): Checkpoint {
+export function createCheckpoint(state: CheckpointRecord): Checkpoint {
   requireObject(state, '');
   const multi = state.multiHeadLoRA;
   if (multi !== null) {
@@ -367,7 +367,7 @@ export function signCheckpoint(checkpoint: Checkpoint, privateKey: KeyInput): Ch
   return sealValidated({ ...valid, signature });
 }
 
-function adapterState(adapter: LoraAdapterJson): LoraAdapterState {
+function adapterState(adapter: LoraAdapterFile): LoraAdapterRecord {
   return {
     dim: adapter.dim,
     rank: adapter.rank,
@@ -381,7 +381,7 @@ function adapterState(adapter: LoraAdapterJson): LoraAdapterState {
  * The state a checkpoint holds, with fresh Float32Arrays (what an engine restores from).
  * Checks the checkpoint first and throws its first problem's code if it is not valid.
  */
-export function checkpointState(checkpoint: Checkpoint): CheckpointState {
+export function checkpointRecord(checkpoint: Checkpoint): CheckpointRecord {
   const valid = requireValid(checkpoint);
   const multi = valid.multiHeadLoRA;
   const ewc = valid.ewcState;

@@ -3,7 +3,7 @@ import { requireValid } from './checkpoint';
 import { canonicalJson } from './hash';
 import { appendPath } from './path';
 import type { JsonValue } from './plain-data';
-import type { Checkpoint, LoraAdapterJson } from './types';
+import type { Checkpoint, LoraAdapterFile } from './types';
 import { headOrderOf } from './validate';
 
 export interface FieldChange {
@@ -120,7 +120,7 @@ interface NamedTensor {
 
 function tensorsOf(checkpoint: Checkpoint): Map<string, NamedTensor> {
   const tensors = new Map<string, NamedTensor>();
-  const adapter = (path: string, lora: LoraAdapterJson) => {
+  const adapter = (path: string, lora: LoraAdapterFile) => {
     tensors.set(`${path}.A`, { shape: [lora.rank, lora.dim], data: lora.A });
     tensors.set(`${path}.B`, { shape: [lora.dim, lora.rank], data: lora.B });
   };

@@ -1,7 +1,7 @@
 import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, computeStateHash } from './hash';
+import { canonicalHash, canonicalJson, computeStateHash } from './hash';
 import { cleanJsonValue } from './test-fixtures';
 
 /** The IEEE-754 double with the given 64-bit pattern (hex). */
@@ -108,6 +108,47 @@ describe('canonicalJson', () => {
         expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
       }),
     );
+  });
+});
+
+describe('canonicalJson on values JCS cannot represent', () => {
+  it('throws instead of hashing something else', () => {
+    const bad: unknown[] = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      undefined,
+      { a: undefined },
+      () => 1,
+      10n,
+      new Float32Array(2),
+      new Map(),
+      'lone \ud800 surrogate',
+      { '\udc00': 1 },
+    ];
+    for (const value of bad) expect(() => canonicalJson(value)).toThrow();
+  });
+
+  it('writes numbers in ECMAScript shortest form, -0 as 0', () => {
+    expect(canonicalJson([0, -0, 1, -1.5, 1e21, 1e-7, 0.1 + 0.2, 2 ** 53, 123456789012])).toBe(
+      '[0,0,1,-1.5,1e+21,1e-7,0.30000000000000004,9007199254740992,123456789012]',
+    );
+  });
+
+  it('escapes strings minimally, control characters as lowercase \\u00xx', () => {
+    expect(canonicalJson('a"b\\c\n\t\u0001\u001f\u007f/é€')).toBe(
+      '"a\\"b\\\\c\\n\\t\\u0001\\u001f\u007f/é€"',
+    );
+  });
+});
+
+describe('canonicalHash', () => {
+  it('is SHA-256 over the canonical UTF-8 text', () => {
+    // SHA-256 of the two bytes "{}" is a fixed, well-known digest.
+    expect(canonicalHash({})).toBe(
+      '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+    );
+    expect(canonicalHash({ b: 1, a: 2 })).toBe(canonicalHash({ a: 2, b: 1 }));
+    expect(canonicalHash({ a: 1 })).not.toBe(canonicalHash({ a: 2 }));
   });
 });
 

@@ -17,6 +17,11 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** SHA-256 (lowercase hex) of the `canonicalJson` text of a value, as UTF-8. */
+export function canonicalHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex');
+}
+
 /** The part of a checkpoint its `stateHash` covers: everything but `stateHash` and `signature`. */
 export function hashedContent(doc: object): Record<string, unknown> {
   // A null prototype makes an own "__proto__" key stay a key (and get reported), never a prototype.

@@ -6,7 +6,7 @@ export type {
   VerifyResult,
 } from './checkpoint';
 export {
-  checkpointState,
+  checkpointRecord,
   createCheckpoint,
   parseCheckpoint,
   signCheckpoint,
@@ -22,7 +22,7 @@ export type {
   TensorComparison,
 } from './compare';
 export { compareCheckpoints } from './compare';
-export { canonicalJson, computeStateHash } from './hash';
+export { canonicalHash, canonicalJson, computeStateHash } from './hash';
 export type { CheckpointListing, CheckpointSummary, LoadOptions } from './io';
 export {
   DEFAULT_MAX_BYTES,
@@ -42,17 +42,17 @@ export type {
   Checkpoint,
   CheckpointConfig,
   CheckpointModel,
+  CheckpointRecord,
   CheckpointSignature,
-  CheckpointState,
   EpochMetrics,
-  EwcState,
-  EwcStateJson,
-  LoraAdapterJson,
-  LoraAdapterState,
-  MultiHeadLoraJson,
-  MultiHeadLoraState,
-  PatternCentroidsJson,
-  PatternCentroidsState,
+  EwcFile,
+  EwcRecord,
+  LoraAdapterFile,
+  LoraAdapterRecord,
+  MultiHeadLoraFile,
+  MultiHeadLoraRecord,
+  PatternCentroidsFile,
+  PatternCentroidsRecord,
   TrajectoryCounts,
   TrajectoryStats,
 } from './types';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointState, createCheckpoint } from './checkpoint';
+import { checkpointRecord, createCheckpoint } from './checkpoint';
 import { compareCheckpoints } from './compare';
 import {
   listCheckpoints,
@@ -13,7 +13,7 @@ import {
   serializeCheckpoint,
   verifyCheckpoint,
 } from './io';
-import { bitEqual, checkpointStateArbitrary, seededState } from './test-fixtures';
+import { bitEqual, checkpointRecordArbitrary, seededState } from './test-fixtures';
 import type { Checkpoint } from './types';
 
 let dir: string;
@@ -37,7 +37,7 @@ describe('save → load → verify', () => {
   it('is exact for random states', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(checkpointStateArbitrary, async (state) => {
+      fc.asyncProperty(checkpointRecordArbitrary, async (state) => {
         const path = join(dir, `roundtrip-${n++}.json`);
         const checkpoint = createCheckpoint(state);
         await saveCheckpoint(path, checkpoint);
@@ -47,7 +47,7 @@ describe('save → load → verify', () => {
           ok: true,
           stateHash: checkpoint.stateHash,
         });
-        expect(bitEqual(checkpointState(loaded), { ...state, engine: state.engine ?? null })).toBe(
+        expect(bitEqual(checkpointRecord(loaded), { ...state, engine: state.engine ?? null })).toBe(
           true,
         );
       }),

@@ -6,10 +6,10 @@ import { createRng, type Rng, TASK_TYPES, type TaskType, VERSIONS } from '@sona/
 import fc from 'fast-check';
 import type { PlainData } from './plain-data';
 import type {
-  CheckpointState,
+  CheckpointRecord,
   EpochMetrics,
-  LoraAdapterState,
-  MultiHeadLoraState,
+  LoraAdapterRecord,
+  MultiHeadLoraRecord,
   TrajectoryCounts,
   TrajectoryStats,
 } from './types';
@@ -22,7 +22,7 @@ const unitFloat32 = (length: number) =>
 
 const quality = fc.double({ min: 0, max: 1, noNaN: true });
 
-export const adapterArbitrary = (dim: number): fc.Arbitrary<LoraAdapterState> =>
+export const adapterArbitrary = (dim: number): fc.Arbitrary<LoraAdapterRecord> =>
   fc.integer({ min: 1, max: 3 }).chain((rank) =>
     fc.record({
       dim: fc.constant(dim),
@@ -99,7 +99,7 @@ export const plainDataArbitrary: fc.Arbitrary<PlainData> = fc.letrec<{ value: Pl
   }),
 ).value;
 
-export const checkpointStateArbitrary: fc.Arbitrary<CheckpointState> = fc
+export const checkpointRecordArbitrary: fc.Arbitrary<CheckpointRecord> = fc
   .record({
     dim: fc.integer({ min: 1, max: 6 }),
     patternCount: fc.nat({ max: 4 }),
@@ -157,7 +157,7 @@ export const checkpointStateArbitrary: fc.Arbitrary<CheckpointState> = fc
             })
           : fc.constant(null);
         return ewc.map(
-          (ewcState): CheckpointState => ({
+          (ewcState): CheckpointRecord => ({
             model: parts.model,
             config: parts.config,
             loraWeights: parts.loraWeights,
@@ -173,8 +173,8 @@ export const checkpointStateArbitrary: fc.Arbitrary<CheckpointState> = fc
       }),
   );
 
-function parameterCount(lora: LoraAdapterState | null, multi: MultiHeadLoraState | null): number {
-  const size = (adapter: LoraAdapterState) => 2 * adapter.dim * adapter.rank;
+function parameterCount(lora: LoraAdapterRecord | null, multi: MultiHeadLoraRecord | null): number {
+  const size = (adapter: LoraAdapterRecord) => 2 * adapter.dim * adapter.rank;
   let total = lora === null ? 0 : size(lora);
   if (multi !== null) {
     total += size(multi.shared);
@@ -202,9 +202,9 @@ function uniforms(rng: Rng, length: number): Float32Array {
 export function seededState(
   seed: number,
   { dim = 64, patterns = 20, replayItems = 100, epochs = 4 } = {},
-): CheckpointState {
+): CheckpointRecord {
   const rng = createRng(seed);
-  const adapter = (rank: number): LoraAdapterState => ({
+  const adapter = (rank: number): LoraAdapterRecord => ({
     dim,
     rank,
     alpha: 8,
@@ -214,7 +214,7 @@ export function seededState(
   const shared = adapter(4);
   const heads = Object.fromEntries(TASK_TYPES.map((type) => [type, adapter(2)])) as Record<
     TaskType,
-    LoraAdapterState
+    LoraAdapterRecord
   >;
   const parameters = 2 * dim * 4 + TASK_TYPES.length * 2 * dim * 2;
   const byType = Object.fromEntries(

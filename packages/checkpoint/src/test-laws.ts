@@ -9,12 +9,12 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { createCheckpoint, signCheckpoint, type VerifyResult } from './checkpoint';
 import { serializeCheckpoint } from './io';
-import { checkpointStateArbitrary } from './test-fixtures';
+import { checkpointRecordArbitrary } from './test-fixtures';
 
 export const signer = generateKeyPairSync('ed25519');
 
 /** A valid checkpoint's text, signed half of the time. */
-export const validText = fc.tuple(checkpointStateArbitrary, fc.boolean()).map(([state, sign]) => {
+export const validText = fc.tuple(checkpointRecordArbitrary, fc.boolean()).map(([state, sign]) => {
   const checkpoint = createCheckpoint(state);
   return serializeCheckpoint(sign ? signCheckpoint(checkpoint, signer.privateKey) : checkpoint);
 });

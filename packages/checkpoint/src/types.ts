@@ -50,10 +50,10 @@ export interface CheckpointConfig {
   readonly [setting: string]: JsonValue;
 }
 
-// ---- the file (JSON) form: tensors are base64 strings (encodeFloat32 of @sona/core) ----
+// ---- the file (JSON) form, `…File`: tensors are base64 strings (encodeFloat32 of @sona/core) ----
 
 /** MicroLoRA `y = x + (α/r)·B(A x)`: `A` is rank × dim, `B` is dim × rank, both row-major. */
-export interface LoraAdapterJson {
+export interface LoraAdapterFile {
   readonly dim: number;
   readonly rank: number;
   readonly alpha: number;
@@ -61,10 +61,10 @@ export interface LoraAdapterJson {
   readonly B: string;
 }
 
-export interface MultiHeadLoraJson {
-  readonly shared: LoraAdapterJson;
+export interface MultiHeadLoraFile {
+  readonly shared: LoraAdapterFile;
   /** One head per task type label (1..64 heads); every head has the shared adapter's `dim`. */
-  readonly heads: Readonly<Record<TaskType, LoraAdapterJson>>;
+  readonly heads: Readonly<Record<TaskType, LoraAdapterFile>>;
   /**
    * Format 2: the head names in parameter order (each key of `heads` once). Format 1 has no
    * such field: its heads are the four `TASK_TYPES`, in that order.
@@ -78,14 +78,14 @@ export interface MultiHeadLoraJson {
  * `headOrderOf` order); within each adapter A (rank × dim) then Bᵀ (rank × dim), both row-major,
  * which is the order of `parameters()` in `@sona/lora`.
  */
-export interface EwcStateJson {
+export interface EwcFile {
   readonly lambda: number;
   readonly fisher: string;
   readonly anchor: string;
 }
 
 /** `count` centroids of `dim` values each, row-major. */
-export interface PatternCentroidsJson {
+export interface PatternCentroidsFile {
   readonly count: number;
   readonly dim: number;
   readonly data: string;
@@ -105,11 +105,11 @@ export interface Checkpoint {
   readonly version: 1 | typeof CHECKPOINT_FORMAT_VERSION;
   readonly model: CheckpointModel;
   readonly config: CheckpointConfig;
-  readonly loraWeights: LoraAdapterJson | null;
-  readonly multiHeadLoRA: MultiHeadLoraJson | null;
+  readonly loraWeights: LoraAdapterFile | null;
+  readonly multiHeadLoRA: MultiHeadLoraFile | null;
   readonly trajectoryStats: TrajectoryStats;
-  readonly ewcState: EwcStateJson | null;
-  readonly patternCentroids: PatternCentroidsJson;
+  readonly ewcState: EwcFile | null;
+  readonly patternCentroids: PatternCentroidsFile;
   /** `patternCentroids.count` qualities in [0, 1], base64 float32. */
   readonly patternQualities: string;
   readonly improvementHistory: readonly EpochMetrics[];
@@ -120,9 +120,9 @@ export interface Checkpoint {
   readonly signature?: CheckpointSignature;
 }
 
-// ---- the in-memory form: tensors are Float32Arrays ----
+// ---- the decoded form, `…Record`: tensors are Float32Arrays ----
 
-export interface LoraAdapterState {
+export interface LoraAdapterRecord {
   readonly dim: number;
   readonly rank: number;
   readonly alpha: number;
@@ -130,34 +130,34 @@ export interface LoraAdapterState {
   readonly B: Float32Array;
 }
 
-export interface MultiHeadLoraState {
-  readonly shared: LoraAdapterState;
-  readonly heads: Readonly<Record<TaskType, LoraAdapterState>>;
+export interface MultiHeadLoraRecord {
+  readonly shared: LoraAdapterRecord;
+  readonly heads: Readonly<Record<TaskType, LoraAdapterRecord>>;
   /** The head names in parameter order, each key of `heads` once. */
   readonly headOrder: readonly TaskType[];
 }
 
-export interface EwcState {
+export interface EwcRecord {
   readonly lambda: number;
   readonly fisher: Float32Array;
   readonly anchor: Float32Array;
 }
 
-export interface PatternCentroidsState {
+export interface PatternCentroidsRecord {
   readonly count: number;
   readonly dim: number;
   readonly data: Float32Array;
 }
 
-/** What `createCheckpoint` takes and `checkpointState` gives back. */
-export interface CheckpointState {
+/** What `createCheckpoint` takes and `checkpointRecord` gives back. */
+export interface CheckpointRecord {
   readonly model: CheckpointModel;
   readonly config: CheckpointConfig;
-  readonly loraWeights: LoraAdapterState | null;
-  readonly multiHeadLoRA: MultiHeadLoraState | null;
+  readonly loraWeights: LoraAdapterRecord | null;
+  readonly multiHeadLoRA: MultiHeadLoraRecord | null;
   readonly trajectoryStats: TrajectoryStats;
-  readonly ewcState: EwcState | null;
-  readonly patternCentroids: PatternCentroidsState;
+  readonly ewcState: EwcRecord | null;
+  readonly patternCentroids: PatternCentroidsRecord;
   readonly patternQualities: Float32Array;
   readonly improvementHistory: readonly EpochMetrics[];
   /** The engine's `state()`: plain data with Float32Array tensors, or null. */

@@ -6,7 +6,7 @@ import { inspectJsonValue, inspectPlainDataTags } from './plain-data';
 import { STATE_HASH_PATTERN, schemaIssues } from './schema';
 import {
   type Checkpoint,
-  type LoraAdapterJson,
+  type LoraAdapterFile,
   READABLE_FORMAT_VERSIONS,
   type TrajectoryCounts,
 } from './types';
@@ -133,7 +133,7 @@ function checkTensor(text: string, check: TensorCheck, issues: CheckpointIssue[]
   }
 }
 
-function checkAdapter(adapter: LoraAdapterJson, path: string, issues: CheckpointIssue[]): void {
+function checkAdapter(adapter: LoraAdapterFile, path: string, issues: CheckpointIssue[]): void {
   const { dim, rank } = adapter;
   checkTensor(
     adapter.A,

@@ -1,7 +1,7 @@
 import type {
-  CheckpointState,
+  CheckpointRecord,
   EpochMetrics,
-  LoraAdapterState,
+  LoraAdapterRecord,
   PlainData,
   TrajectoryCounts,
 } from '@sona/checkpoint';
@@ -24,7 +24,7 @@ function adapterBlock(
   dim: number,
   rank: number,
   alpha: number,
-): LoraAdapterState {
+): LoraAdapterRecord {
   const A = weights.slice(offset, offset + rank * dim);
   const B = new Float32Array(dim * rank);
   const bT = offset + rank * dim;
@@ -57,14 +57,14 @@ export function patternQualities(state: EngineState): number[] {
 export function checkpointFromEngineState(
   state: EngineState,
   context: CheckpointContext,
-): CheckpointState {
+): CheckpointRecord {
   const { dim, rank } = state;
   const adapter = state.adapter;
   const block = 2 * rank * dim;
-  let loraWeights: LoraAdapterState | null = null;
-  let multiHeadLoRA: CheckpointState['multiHeadLoRA'] = null;
+  let loraWeights: LoraAdapterRecord | null = null;
+  let multiHeadLoRA: CheckpointRecord['multiHeadLoRA'] = null;
   if (adapter.kind === 'multi-head-lora') {
-    const heads: Record<TaskType, LoraAdapterState> = {};
+    const heads: Record<TaskType, LoraAdapterRecord> = {};
     adapter.types.forEach((type, h) => {
       heads[type] = adapterBlock(adapter.weights, (h + 1) * block, dim, rank, adapter.alpha);
     });

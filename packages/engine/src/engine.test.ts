@@ -350,7 +350,7 @@ describe('SonaEngine through @sona/checkpoint', () => {
       await saveCheckpoint(
         file,
         createCheckpoint(
-          engine.toCheckpointState({ model: { name: 'toy', sizeBillions: 3.8 }, seed: 5 }),
+          engine.toCheckpointRecord({ model: { name: 'toy', sizeBillions: 3.8 }, seed: 5 }),
         ),
       );
       expect((await verifyCheckpoint(file)).ok).toBe(true);
@@ -372,7 +372,7 @@ describe('SonaEngine through @sona/checkpoint', () => {
       epochs: 2,
     });
     train(engine, world, 1, 25, 6);
-    const content = engine.toCheckpointState({ model: { name: 'toy', sizeBillions: 7 }, seed: 5 });
+    const content = engine.toCheckpointRecord({ model: { name: 'toy', sizeBillions: 7 }, seed: 5 });
     const A = content.loraWeights!.A.slice();
     A[0] = A[0]! + 1;
     const tampered = createCheckpoint({ ...content, loraWeights: { ...content.loraWeights!, A } });

@@ -1,5 +1,5 @@
-import type { Checkpoint, CheckpointState } from '@sona/checkpoint';
-import { checkpointState, createCheckpoint } from '@sona/checkpoint';
+import type { Checkpoint, CheckpointRecord } from '@sona/checkpoint';
+import { checkpointRecord, createCheckpoint } from '@sona/checkpoint';
 import {
   type Arm,
   assertAllFinite,
@@ -952,7 +952,7 @@ export class SonaEngine implements Learner {
    * The engine as checkpoint content for `@sona/checkpoint`'s `createCheckpoint`: the SPEC's
    * fields derived from the state, and the whole state for an exact resume.
    */
-  toCheckpointState(context: CheckpointContext): CheckpointState {
+  toCheckpointRecord(context: CheckpointContext): CheckpointRecord {
     return checkpointFromEngineState(this.state(), context);
   }
 
@@ -962,7 +962,7 @@ export class SonaEngine implements Learner {
    * disagree with its engine state is refused (`INVALID_STATE`).
    */
   static fromCheckpoint(checkpoint: Checkpoint): SonaEngine {
-    const content = checkpointState(checkpoint);
+    const content = checkpointRecord(checkpoint);
     if (content.engine === null || content.engine === undefined) {
       throw new SonaError('INVALID_STATE', 'the checkpoint holds no engine state to resume from', {
         path: 'engine',
@@ -970,7 +970,7 @@ export class SonaEngine implements Learner {
     }
     const engine = SonaEngine.fromState(content.engine as unknown as EngineState);
     const again = createCheckpoint(
-      engine.toCheckpointState({ model: content.model, seed: content.config.seed }),
+      engine.toCheckpointRecord({ model: content.model, seed: content.config.seed }),
     );
     if (again.stateHash !== checkpoint.stateHash) {
       throw new SonaError(

@@ -14,4 +14,4 @@ export type {
 } from './state';
 export { ENGINE_STATE_FORMAT } from './state';
 export type { LearningRateKind, LoraKind, Mode, ReplayKind, VersionConfig } from './versions';
-export { VERSION_CONFIGS } from './versions';
+export { isMode, MODES, VERSION_CONFIGS } from './versions';

@@ -3,7 +3,13 @@ import type { Version } from '@sona/core';
 export type LoraKind = 'single' | 'multi-head';
 export type ReplayKind = 'uniform' | 'pattern' | 'prioritized';
 export type LearningRateKind = 'fixed' | 'momentum' | 'meta';
-export type Mode = 'quick' | 'default' | 'full';
+/** The run lengths of the SPEC's version table. */
+export const MODES = ['quick', 'default', 'full'] as const;
+export type Mode = (typeof MODES)[number];
+
+export function isMode(value: unknown): value is Mode {
+  return typeof value === 'string' && (MODES as readonly string[]).includes(value);
+}
 
 /** Everything that differs between v1, v2 and v3 (SPEC "Versions"), in one table. */
 export interface VersionConfig {

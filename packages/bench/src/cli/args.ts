@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isVersion, SonaError, type Version } from '@sona/core';
+import { isMode, MODES, type Mode } from '@sona/engine';
 import type { Feedback } from '../environment/environment';
 import { isLearnerName, LEARNER_NAMES, resolveCompare } from '../learners/registry';
-import { isMode, MODES, type Mode } from '../protocol/modes';
 import { DEFAULT_MAX_DATA_BYTES } from '../replay/data';
 import { type FieldMapping, parseFieldSpecs } from '../replay/fields';
 import { MAX_NAME_LENGTH } from '../replay/values';

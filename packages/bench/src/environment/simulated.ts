@@ -1,5 +1,6 @@
 import { createRng, type Outcome, type Rng, type Task } from '@sona/core';
-import { type Mode, POOL_SIZES, PROTOCOL } from '../protocol/modes';
+import type { Mode } from '@sona/engine';
+import { POOL_SIZES, PROTOCOL } from '../protocol/modes';
 import { SIMULATED_WORLD_PARAMETERS } from '../simulated/parameters';
 import { type ProfileSet, profileSet } from '../simulated/profiles';
 import { type ModelWorld, SimulatedWorld } from '../simulated/world';

@@ -8,6 +8,6 @@ import { type EngineState, SonaEngine } from '@sona/engine';
 export function sonaCheckpoint(state: unknown, model: string, seed: number): Checkpoint {
   const engine = SonaEngine.fromState(state as EngineState);
   return createCheckpoint(
-    engine.toCheckpointState({ model: { name: model, sizeBillions: engine.modelParamsB }, seed }),
+    engine.toCheckpointRecord({ model: { name: model, sizeBillions: engine.modelParamsB }, seed }),
   );
 }

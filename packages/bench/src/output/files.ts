@@ -12,9 +12,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { canonicalHash } from '@sona/checkpoint';
 import { SonaError } from '@sona/core';
 import type { BenchmarkContent, BenchmarkResult } from '../protocol/result';
-import { canonicalHash } from './canonical-json';
 
 /** A data file's name without its extension, characters outside [A-Za-z0-9_-] as `_`. */
 export function sourceStem(source: string): string {

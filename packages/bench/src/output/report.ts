@@ -3,6 +3,8 @@
  * rendered to report.md and report.html. Runs that share their environment and settings form a
  * group; within a group the versions are compared, paired over the same tasks.
  */
+
+import { canonicalHash } from '@sona/checkpoint';
 import { createRng, type Version } from '@sona/core';
 import {
   type BenchmarkResult,
@@ -12,7 +14,6 @@ import {
   verdictOf,
 } from '../protocol/result';
 import { type Estimate, pairedBootstrap } from '../stats/bootstrap';
-import { canonicalHash } from './canonical-json';
 import {
   ablationBars,
   type Chart,

@@ -1,10 +1,11 @@
 import { type Rng, SonaError, type Version } from '@sona/core';
+import type { Mode } from '@sona/engine';
 import type { Feedback } from '../environment/environment';
 import { ReplayEnvironment, type ReplayEnvironmentSpec } from '../environment/replay';
 import { SimulatedEnvironment, type SimulatedEnvironmentSpec } from '../environment/simulated';
 import { DEFAULT_PROFILE_SET, type ProfileSet, profileSet } from '../simulated/profiles';
 import { ABLATION_KEYS, type AblationKey } from './ablations';
-import { type Mode, PROTOCOL, type Schedule, schedule } from './modes';
+import { PROTOCOL, type Schedule, schedule } from './modes';
 
 export type EnvironmentSpec = SimulatedEnvironmentSpec | ReplayEnvironmentSpec;
 

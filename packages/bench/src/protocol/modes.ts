@@ -1,36 +1,11 @@
 import { isVersion, SonaError, type Version } from '@sona/core';
-
-export const MODES = ['quick', 'default', 'full'] as const;
-export type Mode = (typeof MODES)[number];
-
-export function isMode(value: unknown): value is Mode {
-  return typeof value === 'string' && (MODES as readonly string[]).includes(value);
-}
+import { isMode, type Mode, VERSION_CONFIGS } from '@sona/engine';
 
 export interface Schedule {
   readonly epochs: number;
   /** Training tasks per epoch. */
   readonly tasksPerEpoch: number;
 }
-
-/** Epochs and training tasks per epoch (SPEC version table). */
-export const SCHEDULES: Readonly<Record<Version, Readonly<Record<Mode, Schedule>>>> = {
-  v1: {
-    default: { epochs: 5, tasksPerEpoch: 50 },
-    quick: { epochs: 3, tasksPerEpoch: 30 },
-    full: { epochs: 10, tasksPerEpoch: 100 },
-  },
-  v2: {
-    default: { epochs: 7, tasksPerEpoch: 50 },
-    quick: { epochs: 5, tasksPerEpoch: 30 },
-    full: { epochs: 10, tasksPerEpoch: 100 },
-  },
-  v3: {
-    default: { epochs: 8, tasksPerEpoch: 60 },
-    quick: { epochs: 6, tasksPerEpoch: 40 },
-    full: { epochs: 12, tasksPerEpoch: 120 },
-  },
-};
 
 /**
  * Tasks in the simulated pool per mode, the same for every version so that versions are
@@ -62,10 +37,12 @@ export const PROTOCOL = {
   calibrationBins: 10,
 } as const;
 
+/** Epochs and training tasks per epoch: the engine's version table (SPEC "Versions"). */
 export function schedule(version: Version, mode: Mode): Schedule {
   if (!isVersion(version)) {
     throw new SonaError('INVALID_ARGUMENT', `unknown version '${String(version)}'`);
   }
   if (!isMode(mode)) throw new SonaError('INVALID_ARGUMENT', `unknown mode '${String(mode)}'`);
-  return SCHEDULES[version][mode];
+  const { epochs, tasks } = VERSION_CONFIGS[version].modes[mode];
+  return { epochs, tasksPerEpoch: tasks };
 }

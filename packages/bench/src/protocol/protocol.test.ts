@@ -1,9 +1,9 @@
+import { canonicalHash } from '@sona/checkpoint';
 import { isSonaError, type Task } from '@sona/core';
 import { describe, expect, it } from 'vitest';
 import type { SimulatedEnvironment } from '../environment/simulated';
 import type { LearnerFactory, LearnerFactoryArgs } from '../learner';
 import { uniformRandomLearner } from '../learners/random';
-import { canonicalHash } from '../output/canonical-json';
 import { runBenchmark } from '../runner/run';
 import { peekingFactory, perTypeBandit } from '../test-support/learners';
 import { ABLATION_KEYS } from './ablations';

@@ -1,10 +1,10 @@
 import type { Version } from '@sona/core';
+import type { Mode } from '@sona/engine';
 import type { Feedback } from '../environment/environment';
 import type { ReplayEnvironmentInfo } from '../environment/replay';
 import type { SimulatedEnvironmentInfo } from '../environment/simulated';
 import type { Estimate } from '../stats/bootstrap';
 import type { ReliabilityBin } from '../stats/calibration';
-import type { Mode } from './modes';
 
 export type Verdict = 'helps' | 'no-evidence' | 'hurts';
 

@@ -1,3 +1,4 @@
+import { canonicalHash } from '@sona/checkpoint';
 import { SonaError } from '@sona/core';
 import { backend } from '@sona/simd';
 import type { Feedback } from '../environment/environment';
@@ -8,7 +9,6 @@ import {
   resolveCompare,
   resolveLearnerFactory,
 } from '../learners/registry';
-import { canonicalHash } from '../output/canonical-json';
 import { assembleResult } from '../protocol/assemble';
 import {
   type BenchmarkContext,
@@ -45,7 +45,7 @@ export interface RunBenchmarkOptions extends BenchmarkSpec {
   readonly dataPath?: string;
 }
 
-export interface CheckpointState {
+export interface ModelCheckpoint {
   readonly model: string;
   /** The fold-0 learner's `state()`, for @sona/checkpoint. */
   readonly state: unknown;
@@ -53,7 +53,7 @@ export interface CheckpointState {
 
 export interface BenchmarkRun {
   readonly result: BenchmarkResult;
-  readonly checkpoints: readonly CheckpointState[];
+  readonly checkpoints: readonly ModelCheckpoint[];
 }
 
 /** Hash of a result's content: everything but `resultHash` and `run`. */
