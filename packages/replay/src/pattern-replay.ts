@@ -88,13 +88,18 @@ export class PatternReplay<T extends HasQuality = Trajectory> implements ReplayS
     return { kind: 'pattern', keep: this.keep, items: this.#items.slice() };
   }
 
-  static fromState<T extends HasQuality = Trajectory>(
+  static fromState(state: PatternReplayState<Trajectory>): PatternReplay<Trajectory>;
+  static fromState<T extends HasQuality>(
     state: PatternReplayState<T>,
-    validateItem: ItemValidator<T> = assertTrajectory as unknown as ItemValidator<T>,
-  ): PatternReplay<T> {
+    validateItem: ItemValidator<T>,
+  ): PatternReplay<T>;
+  static fromState(
+    state: PatternReplayState<HasQuality>,
+    validateItem: ItemValidator<HasQuality> = assertTrajectory,
+  ): PatternReplay<HasQuality> {
     const s = assertRecord(state, 'state');
     assertKind(s, 'pattern', 'state');
-    const replay = new PatternReplay<T>({ keep: s.keep as number });
+    const replay = new PatternReplay<HasQuality>({ keep: s.keep as number });
     const items = assertArray(s.items, 'state.items');
     if (items.length > replay.keep) {
       throw new SonaError('INVALID_STATE', 'state holds more items than it keeps', {

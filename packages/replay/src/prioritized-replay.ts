@@ -210,13 +210,18 @@ export class PrioritizedReplay<T = Trajectory> implements ReplayStrategy<T> {
    * Rebuilds a memory from `state()`. Items are checked with `validateItem`
    * (default: `assertTrajectory`, for the default item type).
    */
-  static fromState<T = Trajectory>(
+  static fromState(state: PrioritizedReplayState<Trajectory>): PrioritizedReplay<Trajectory>;
+  static fromState<T>(
     state: PrioritizedReplayState<T>,
-    validateItem: ItemValidator<T> = assertTrajectory as unknown as ItemValidator<T>,
-  ): PrioritizedReplay<T> {
+    validateItem: ItemValidator<T>,
+  ): PrioritizedReplay<T>;
+  static fromState(
+    state: PrioritizedReplayState<unknown>,
+    validateItem: ItemValidator<unknown> = assertTrajectory,
+  ): PrioritizedReplay<unknown> {
     const s = assertRecord(state, 'state');
     assertKind(s, 'prioritized', 'state');
-    const replay = new PrioritizedReplay<T>({
+    const replay = new PrioritizedReplay<unknown>({
       capacity: s.capacity as number,
       alpha: s.alpha as number,
       beta0: s.beta0 as number,

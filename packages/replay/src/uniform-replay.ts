@@ -80,13 +80,18 @@ export class UniformReplay<T = Trajectory> implements ReplayStrategy<T> {
     };
   }
 
-  static fromState<T = Trajectory>(
+  static fromState(state: UniformReplayState<Trajectory>): UniformReplay<Trajectory>;
+  static fromState<T>(
     state: UniformReplayState<T>,
-    validateItem: ItemValidator<T> = assertTrajectory as unknown as ItemValidator<T>,
-  ): UniformReplay<T> {
+    validateItem: ItemValidator<T>,
+  ): UniformReplay<T>;
+  static fromState(
+    state: UniformReplayState<unknown>,
+    validateItem: ItemValidator<unknown> = assertTrajectory,
+  ): UniformReplay<unknown> {
     const s = assertRecord(state, 'state');
     assertKind(s, 'uniform', 'state');
-    const replay = new UniformReplay<T>({ capacity: s.capacity as number });
+    const replay = new UniformReplay<unknown>({ capacity: s.capacity as number });
     const items = assertArray(s.items, 'state.items');
     if (items.length > replay.capacity) {
       throw new SonaError('INVALID_STATE', 'state holds more items than its capacity', {
