@@ -6,6 +6,11 @@ export interface SonaTsupOptions extends Options {
    * the library's code through chunks instead of each carrying a copy, without declarations.
    */
   readonly nodeEntries?: Readonly<Record<string, string>>;
+  /**
+   * Library entries beside `index` (subpath exports such as `@sona/bench/stats`): built like
+   * `index`, ESM + CJS + declarations.
+   */
+  readonly subpaths?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -14,7 +19,7 @@ export interface SonaTsupOptions extends Options {
  * ships only what runs. No second tree-shaking pass through rollup: esbuild already drops unused
  * modules, and rollup's pass over esbuild's bundle only warned about the imports it left behind.
  */
-export function sonaTsup({ nodeEntries, ...overrides }: SonaTsupOptions = {}): Options {
+export function sonaTsup({ nodeEntries, subpaths, ...overrides }: SonaTsupOptions = {}): Options {
   const options: Options = {
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
@@ -26,8 +31,12 @@ export function sonaTsup({ nodeEntries, ...overrides }: SonaTsupOptions = {}): O
     treeshake: false,
     ...overrides,
   };
-  if (nodeEntries === undefined) return { ...options, splitting: false };
-  const library = { index: 'src/index.ts' };
+  const library = { index: 'src/index.ts', ...subpaths };
+  if (nodeEntries === undefined) {
+    return subpaths === undefined
+      ? { ...options, splitting: false }
+      : { ...options, entry: library, splitting: false };
+  }
   return {
     ...options,
     entry: { ...library, ...nodeEntries },
