@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isSonaError, TASK_TYPES } from '@sona/core';
+import { type SonaErrorCode, TASK_TYPES } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import {
   checkpointRecord,
   createCheckpoint,
@@ -17,15 +18,6 @@ import { keyIdOf, signedMessage } from './signature';
 import { bitEqual, checkpointRecordArbitrary, seededState } from './test-fixtures';
 import type { CheckpointRecord } from './types';
 import { adapterParameterCount } from './validate';
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return isSonaError(error) ? error.code : `not a SonaError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: tests reach into arbitrary JSON documents.
 type Loose = Record<string, any>;
@@ -84,7 +76,7 @@ describe('createCheckpoint', () => {
     return state as CheckpointRecord;
   };
 
-  it.each<[string, (state: Loose) => void, string]>([
+  it.each<[string, (state: Loose) => void, SonaErrorCode]>([
     ['a tensor that is a number[]', (s) => (s.patternQualities = [0.5, 0.5]), 'INVALID_ARGUMENT'],
     [
       'A of the wrong length',
@@ -127,7 +119,7 @@ describe('createCheckpoint', () => {
   ])('rejects %s', (_, change, expected) => {
     const state = mutate(change);
     const before = structuredClone(state);
-    expect(codeOf(() => createCheckpoint(state))).toBe(expected);
+    expectSonaError(() => createCheckpoint(state), expected);
     expect(bitEqual(state, before)).toBe(true);
   });
 });
@@ -277,10 +269,12 @@ describe('signatures', () => {
 
   it('refuses keys that are not Ed25519', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    expect(codeOf(() => signCheckpoint(createCheckpoint(small()), rsa.privateKey))).toBe(
+    expectSonaError(
+      () => signCheckpoint(createCheckpoint(small()), rsa.privateKey),
       'INVALID_ARGUMENT',
     );
-    expect(codeOf(() => verifyCheckpointValue({}, { publicKey: 'not a pem' }))).toBe(
+    expectSonaError(
+      () => verifyCheckpointValue({}, { publicKey: 'not a pem' }),
       'INVALID_ARGUMENT',
     );
   });

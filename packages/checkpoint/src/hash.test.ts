@@ -1,6 +1,7 @@
 import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { canonicalHash, canonicalJson, computeStateHash } from './hash';
 import { cleanJsonValue } from './test-fixtures';
 
@@ -70,17 +71,13 @@ describe('RFC 8785 published examples', () => {
     ['7fffffffffffffff', 'NaN'],
     ['7ff0000000000000', 'Infinity'],
   ])('rejects the Appendix B non-finite %s (%s)', (hex) => {
-    expect(() => canonicalJson([double(hex)])).toThrowError(
-      expect.objectContaining({ code: 'CHECKPOINT_BAD_NUMBER' }),
-    );
+    expectSonaError(() => canonicalJson([double(hex)]), 'CHECKPOINT_BAD_NUMBER');
   });
 });
 
 describe('canonicalJson', () => {
   it('rejects lone surrogates, as RFC 8785 §3.2.2.2 requires', () => {
-    expect(() => canonicalJson({ s: '\ud800' })).toThrowError(
-      expect.objectContaining({ code: 'CHECKPOINT_SCHEMA' }),
-    );
+    expectSonaError(() => canonicalJson({ s: '\ud800' }), 'CHECKPOINT_SCHEMA');
   });
 
   it('is invariant under key order and whitespace (any JSON value without refused keys, any re-spelling)', () => {
@@ -94,8 +91,9 @@ describe('canonicalJson', () => {
 
   it('refuses the hostile keys a checkpoint may not contain', () => {
     for (const key of ['__proto__', 'constructor', 'prototype']) {
-      expect(() => canonicalJson(JSON.parse(`{"a":{"${key}":1}}`))).toThrowError(
-        expect.objectContaining({ code: 'CHECKPOINT_FORBIDDEN_KEY' }),
+      expectSonaError(
+        () => canonicalJson(JSON.parse(`{"a":{"${key}":1}}`)),
+        'CHECKPOINT_FORBIDDEN_KEY',
       );
     }
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { checkpointRecord, createCheckpoint } from './checkpoint';
 import { compareCheckpoints } from './compare';
 import {
@@ -250,8 +251,6 @@ describe('compareCheckpoints', () => {
   it('refuses an invalid checkpoint', () => {
     const a = createCheckpoint(seededState(4, { dim: 4, patterns: 2, replayItems: 1 }));
     const bad = { ...a, stateHash: '0'.repeat(64) } as Checkpoint;
-    expect(() => compareCheckpoints(a, bad)).toThrowError(
-      expect.objectContaining({ code: 'CHECKPOINT_HASH_MISMATCH' }),
-    );
+    expectSonaError(() => compareCheckpoints(a, bad), 'CHECKPOINT_HASH_MISMATCH');
   });
 });

@@ -1,6 +1,7 @@
-import { isSonaError } from '@sona/core';
+import type { SonaErrorCode } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { canonicalJson } from './hash';
 import { decodePlainData, encodePlainData, inspectJsonValue, type PlainData } from './plain-data';
 import { bitEqual, plainDataArbitrary } from './test-fixtures';
@@ -9,15 +10,6 @@ function sparse(): unknown[] {
   const array = [1, 2, 3];
   delete array[1];
   return array;
-}
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return undefined;
 }
 
 describe('encodePlainData / decodePlainData', () => {
@@ -46,7 +38,7 @@ describe('encodePlainData / decodePlainData', () => {
     expect(b.t[0]).toBe(1);
   });
 
-  it.each<[string, unknown, string]>([
+  it.each<[string, unknown, SonaErrorCode]>([
     ['undefined', { a: undefined }, 'INVALID_ARGUMENT'],
     ['a function', { a: () => 1 }, 'INVALID_ARGUMENT'],
     ['a Map', { a: new Map() }, 'INVALID_ARGUMENT'],
@@ -60,16 +52,16 @@ describe('encodePlainData / decodePlainData', () => {
     ['NaN', { a: Number.NaN }, 'NON_FINITE'],
     ['Infinity', [Number.POSITIVE_INFINITY], 'NON_FINITE'],
   ])('encoding rejects %s', (_, value, expected) => {
-    expect(codeOf(() => encodePlainData(value as PlainData))).toBe(expected);
+    expectSonaError(() => encodePlainData(value as PlainData), expected);
   });
 
   it('encoding rejects cycles instead of recursing forever', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(codeOf(() => encodePlainData(cyclic as PlainData))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => encodePlainData(cyclic as PlainData), 'INVALID_ARGUMENT');
   });
 
-  it.each<[string, string, string]>([
+  it.each<[string, string, SonaErrorCode]>([
     ['an unknown tag', '{"$f64": "AAAA"}', 'CHECKPOINT_SCHEMA'],
     ['a tag with extra keys', '{"$f32": "", "b": 1}', 'CHECKPOINT_SCHEMA'],
     ['a tensor that is not base64', '{"$f32": "@@"}', 'CHECKPOINT_SCHEMA'],
@@ -77,7 +69,7 @@ describe('encodePlainData / decodePlainData', () => {
     ['a tensor holding NaN', '{"$f32": "AADAfw=="}', 'CHECKPOINT_BAD_NUMBER'],
     ['a forbidden key', '{"a": {"__proto__": {"polluted": true}}}', 'CHECKPOINT_FORBIDDEN_KEY'],
   ])('decoding rejects %s', (_, text, expected) => {
-    expect(codeOf(() => decodePlainData(JSON.parse(text)))).toBe(expected);
+    expectSonaError(() => decodePlainData(JSON.parse(text)), expected);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
-import { createRng, isSonaError, type Task, type Version } from '@sona/core';
+import { createRng, type SonaErrorCode, type Task, type Version } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { toyWorld } from '../test/toy-world';
 import { OTHER_HEAD } from './adapter';
 import { ENGINE_DEFAULTS, type EngineOverrides, SonaEngine } from './engine';
@@ -200,7 +201,7 @@ describe('SonaEngine bad input', () => {
       rng: createRng(1),
     });
   const task = world.pool[0]!;
-  const cases: [string, () => unknown, string][] = [
+  const cases: [string, () => unknown, SonaErrorCode][] = [
     [
       'unknown version',
       () =>
@@ -266,14 +267,7 @@ describe('SonaEngine bad input', () => {
     ],
   ];
   it.each(cases)('%s is a SonaError', (_name, call, code) => {
-    let caught: unknown;
-    try {
-      call();
-    } catch (error) {
-      caught = error;
-    }
-    expect(isSonaError(caught)).toBe(true);
-    expect((caught as { code: string }).code).toBe(code);
+    expectSonaError(call, code);
   });
 
   it('a rejected record leaves the engine exactly as it was', () => {
@@ -376,12 +370,6 @@ describe('SonaEngine through @sona/checkpoint', () => {
     const A = content.loraWeights!.A.slice();
     A[0] = A[0]! + 1;
     const tampered = createCheckpoint({ ...content, loraWeights: { ...content.loraWeights!, A } });
-    let caught: unknown;
-    try {
-      SonaEngine.fromCheckpoint(tampered);
-    } catch (error) {
-      caught = error;
-    }
-    expect(isSonaError(caught, 'INVALID_STATE')).toBe(true);
+    expectSonaError(() => SonaEngine.fromCheckpoint(tampered), 'INVALID_STATE');
   });
 });

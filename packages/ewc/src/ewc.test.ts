@@ -1,6 +1,7 @@
-import { isSonaError, type SonaErrorCode } from '@sona/core';
+import type { SonaErrorCode } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { EWC_DECAY, Ewc, type EwcState } from './ewc';
 import { EWC_LAMBDA, ewcLambda } from './lambda';
 
@@ -59,15 +60,6 @@ function bits(values: Float32Array): number[] {
 
 function stateBits(state: EwcState): unknown {
   return { ...state, fisher: bits(state.fisher), anchor: bits(state.anchor) };
-}
-
-function codeOf(call: () => unknown): SonaErrorCode | 'none' | 'not a SonaError' {
-  try {
-    call();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return 'none';
 }
 
 /** (λ/2)·Σ F(θ−θ*)² in float64, written independently of the class. */
@@ -320,24 +312,26 @@ describe('state', () => {
 
   it('rejects corrupt state with a named code', () => {
     const good = new Ewc({ size: 2, lambda: 1 }).state();
-    expect(codeOf(() => Ewc.fromState({ ...good, fisher: Float32Array.of(1, -1) }))).toBe(
+    expectSonaError(
+      () => Ewc.fromState({ ...good, fisher: Float32Array.of(1, -1) }),
       'OUT_OF_RANGE',
     );
-    expect(codeOf(() => Ewc.fromState({ ...good, fisher: new Float32Array(3) }))).toBe(
-      'DIM_MISMATCH',
-    );
-    expect(codeOf(() => Ewc.fromState({ ...good, anchor: Float32Array.of(0, Number.NaN) }))).toBe(
+    expectSonaError(() => Ewc.fromState({ ...good, fisher: new Float32Array(3) }), 'DIM_MISMATCH');
+    expectSonaError(
+      () => Ewc.fromState({ ...good, anchor: Float32Array.of(0, Number.NaN) }),
       'NON_FINITE',
     );
-    expect(
-      codeOf(() => Ewc.fromState({ ...good, consolidated: 'yes' as unknown as boolean })),
-    ).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => Ewc.fromState({ ...good, lambda: -1 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => Ewc.fromState(null as unknown as EwcState))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => Ewc.fromJSON('{'))).toBe('INVALID_ARGUMENT');
+    expectSonaError(
+      () => Ewc.fromState({ ...good, consolidated: 'yes' as unknown as boolean }),
+      'INVALID_ARGUMENT',
+    );
+    expectSonaError(() => Ewc.fromState({ ...good, lambda: -1 }), 'OUT_OF_RANGE');
+    expectSonaError(() => Ewc.fromState(null as unknown as EwcState), 'INVALID_ARGUMENT');
+    expectSonaError(() => Ewc.fromJSON('{'), 'INVALID_ARGUMENT');
     const json = new Ewc({ size: 2, lambda: 1 }).toJSON();
-    expect(codeOf(() => Ewc.fromJSON({ ...json, fisher: 'AAAA' }))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => Ewc.fromJSON({ ...json, anchor: 3 as unknown as string }))).toBe(
+    expectSonaError(() => Ewc.fromJSON({ ...json, fisher: 'AAAA' }), 'DIM_MISMATCH');
+    expectSonaError(
+      () => Ewc.fromJSON({ ...json, anchor: 3 as unknown as string }),
       'INVALID_ARGUMENT',
     );
   });
@@ -380,22 +374,23 @@ describe('grown', () => {
 
   it('refuses a smaller size or a tail of the wrong length, changing nothing', () => {
     const ewc = new Ewc({ size: 4, lambda: 1 });
-    expect(codeOf(() => ewc.grown(3, new Float32Array(0)))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => ewc.grown(6, new Float32Array(1)))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => ewc.grown(5, Float32Array.of(Number.NaN)))).toBe('NON_FINITE');
+    expectSonaError(() => ewc.grown(3, new Float32Array(0)), 'OUT_OF_RANGE');
+    expectSonaError(() => ewc.grown(6, new Float32Array(1)), 'DIM_MISMATCH');
+    expectSonaError(() => ewc.grown(5, Float32Array.of(Number.NaN)), 'NON_FINITE');
     expect(ewc.size).toBe(4);
   });
 });
 
 describe('bad input', () => {
   it('rejects bad options with a named code', () => {
-    expect(codeOf(() => new Ewc({ size: 0, lambda: 1 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new Ewc({ size: 1.5, lambda: 1 }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => new Ewc({ size: 2, lambda: Number.NaN }))).toBe('NON_FINITE');
-    expect(codeOf(() => new Ewc({ size: 2, lambda: -3 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new Ewc({ size: 2, lambda: 1, decay: 1 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new Ewc({ size: 2, lambda: 1, decay: -0.1 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new Ewc(undefined as unknown as { size: number; lambda: number }))).toBe(
+    expectSonaError(() => new Ewc({ size: 0, lambda: 1 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new Ewc({ size: 1.5, lambda: 1 }), 'INVALID_ARGUMENT');
+    expectSonaError(() => new Ewc({ size: 2, lambda: Number.NaN }), 'NON_FINITE');
+    expectSonaError(() => new Ewc({ size: 2, lambda: -3 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new Ewc({ size: 2, lambda: 1, decay: 1 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new Ewc({ size: 2, lambda: 1, decay: -0.1 }), 'OUT_OF_RANGE');
+    expectSonaError(
+      () => new Ewc(undefined as unknown as { size: number; lambda: number }),
       'INVALID_ARGUMENT',
     );
   });
@@ -403,17 +398,20 @@ describe('bad input', () => {
   it('a failed call leaves the Ewc and the caller’s gradient bit-identical', () => {
     const badVector = (size: number) =>
       fc.oneof(
-        fc.constant({ value: new Float32Array(size + 1) as unknown, code: 'DIM_MISMATCH' }),
+        fc.constant({
+          value: new Float32Array(size + 1) as unknown,
+          code: 'DIM_MISMATCH' as SonaErrorCode,
+        }),
         fc.constant({
           value: Array.from({ length: size }, () => 0) as unknown,
-          code: 'INVALID_ARGUMENT',
+          code: 'INVALID_ARGUMENT' as SonaErrorCode,
         }),
         fc
           .tuple(fc.nat(size - 1), fc.constantFrom(Number.NaN, Infinity, -Infinity))
           .map(([at, bad]) => {
             const v = new Float32Array(size);
             v[at] = bad;
-            return { value: v as unknown, code: 'NON_FINITE' };
+            return { value: v as unknown, code: 'NON_FINITE' as SonaErrorCode };
           }),
       );
     const arb = setupArb.chain((setup) =>
@@ -442,7 +440,7 @@ describe('bad input', () => {
           'addGradient.params': () => ewc.addGradient(bad32, grad),
           'addGradient.grad': () => ewc.addGradient(setup.params, bad32),
         }[method];
-        expect(codeOf(call)).toBe(bad.code);
+        expectSonaError(call, bad.code);
         expect(stateBits(ewc.state())).toEqual(before);
         expect(bits(grad)).toEqual(bits(setup.params));
       }),
@@ -453,11 +451,11 @@ describe('bad input', () => {
     const ewc = new Ewc({ size: 2, lambda: 1e30 });
     ewc.updateFisher(Float32Array.of(1, 1));
     const before = stateBits(ewc.state());
-    expect(codeOf(() => ewc.updateFisher(Float32Array.of(1, 1e20)))).toBe('NON_FINITE');
+    expectSonaError(() => ewc.updateFisher(Float32Array.of(1, 1e20)), 'NON_FINITE');
     expect(stateBits(ewc.state())).toEqual(before);
     ewc.consolidate(Float32Array.of(0, 0));
     const grad = Float32Array.of(1, 2);
-    expect(codeOf(() => ewc.addGradient(Float32Array.of(0, 1e30), grad))).toBe('NON_FINITE');
+    expectSonaError(() => ewc.addGradient(Float32Array.of(0, 1e30), grad), 'NON_FINITE');
     expect(Array.from(grad)).toEqual([1, 2]);
   });
 });
@@ -466,7 +464,7 @@ describe('λ per version', () => {
   it('is the SPEC table: v1 1000, v2 500, v3 400', () => {
     expect(EWC_LAMBDA).toEqual({ v1: 1000, v2: 500, v3: 400 });
     expect(ewcLambda('v3')).toBe(400);
-    expect(codeOf(() => ewcLambda('v4' as 'v1'))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => ewcLambda('v4' as 'v1'), 'INVALID_ARGUMENT');
     expect(Object.isFrozen(EWC_LAMBDA)).toBe(true);
   });
 });

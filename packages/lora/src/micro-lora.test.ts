@@ -1,6 +1,7 @@
-import { createRng, isSonaError, type SonaErrorCode } from '@sona/core';
+import { createRng, type SonaErrorCode } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { bits, learningRate, moderate, type Shape, shape, vectorOf } from '../test/arbitraries';
 import { expectGradientsMatch } from '../test/gradient-check';
 import { blocks64, forward64, forwardMagnitude64 } from '../test/reference64';
@@ -34,15 +35,6 @@ function stateBits(state: MicroLoRAState) {
     momentum: bits(state.momentum),
     gradients: bits(state.gradients),
   };
-}
-
-function codeOf(call: () => unknown): SonaErrorCode | 'none' | 'not a SonaError' {
-  try {
-    call();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return 'none';
 }
 
 describe('MicroLoRA initialisation', () => {
@@ -198,17 +190,15 @@ describe('MicroLoRA code', () => {
         }
         expect(grads.subarray(rank * dim).every((v) => v === 0)).toBe(true);
         const before = bits(lora.gradients());
-        expect(codeOf(() => lora.backwardCode(t.x, new Float32Array(rank + 1)))).toBe(
-          'DIM_MISMATCH',
-        );
-        expect(
-          codeOf(() =>
+        expectSonaError(() => lora.backwardCode(t.x, new Float32Array(rank + 1)), 'DIM_MISMATCH');
+        expectSonaError(
+          () =>
             lora.backwardCode(
               t.x,
               Float32Array.from(g, () => Number.NaN),
             ),
-          ),
-        ).toBe('NON_FINITE');
+          'NON_FINITE',
+        );
         expect(bits(lora.gradients())).toEqual(before);
       }),
     );
@@ -332,30 +322,27 @@ describe('MicroLoRA state', () => {
       [null, 'INVALID_ARGUMENT'],
     ];
     for (const [state, code] of cases) {
-      expect(codeOf(() => MicroLoRA.fromState(state as MicroLoRAState))).toBe(code);
+      expectSonaError(() => MicroLoRA.fromState(state as MicroLoRAState), code);
     }
-    expect(codeOf(() => MicroLoRA.fromJSON('not json'))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => MicroLoRA.fromJSON({ ...json, weights: 'AAAA' }))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => MicroLoRA.fromJSON({ ...json, momentum: '***' }))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => MicroLoRA.fromJSON('not json'), 'INVALID_ARGUMENT');
+    expectSonaError(() => MicroLoRA.fromJSON({ ...json, weights: 'AAAA' }), 'DIM_MISMATCH');
+    expectSonaError(() => MicroLoRA.fromJSON({ ...json, momentum: '***' }), 'INVALID_ARGUMENT');
   });
 });
 
 describe('MicroLoRA bad input', () => {
   it('rejects bad options with a named code', () => {
     const rng = createRng(1);
-    expect(codeOf(() => new MicroLoRA({ dim: 4, rank: 0, rng }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new MicroLoRA({ dim: 4, rank: 5, rng }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new MicroLoRA({ dim: 0, rank: 1, rng }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new MicroLoRA({ dim: 4, rank: 1.5, rng }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => new MicroLoRA({ dim: 4, rank: 2, alpha: -1, rng }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new MicroLoRA({ dim: 4, rank: 2, alpha: Number.NaN, rng }))).toBe(
-      'NON_FINITE',
+    expectSonaError(() => new MicroLoRA({ dim: 4, rank: 0, rng }), 'OUT_OF_RANGE');
+    expectSonaError(() => new MicroLoRA({ dim: 4, rank: 5, rng }), 'OUT_OF_RANGE');
+    expectSonaError(() => new MicroLoRA({ dim: 0, rank: 1, rng }), 'OUT_OF_RANGE');
+    expectSonaError(() => new MicroLoRA({ dim: 4, rank: 1.5, rng }), 'INVALID_ARGUMENT');
+    expectSonaError(() => new MicroLoRA({ dim: 4, rank: 2, alpha: -1, rng }), 'OUT_OF_RANGE');
+    expectSonaError(() => new MicroLoRA({ dim: 4, rank: 2, alpha: Number.NaN, rng }), 'NON_FINITE');
+    expectSonaError(
+      () => new MicroLoRA({ dim: 4, rank: 2 } as unknown as { dim: 4; rank: 2; rng: never }),
+      'INVALID_ARGUMENT',
     );
-    expect(
-      codeOf(
-        () => new MicroLoRA({ dim: 4, rank: 2 } as unknown as { dim: 4; rank: 2; rng: never }),
-      ),
-    ).toBe('INVALID_ARGUMENT');
   });
 
   it('a failed call leaves every bit unchanged (weights, momentum, gradients, out)', () => {
@@ -423,7 +410,7 @@ describe('MicroLoRA bad input', () => {
         const gradientsBefore = gradients.slice();
         const before = stateBits(lora.state());
         const out = outFill.slice();
-        expect(codeOf(() => bad.call(lora, out))).toBe(bad.code);
+        expectSonaError(() => bad.call(lora, out), bad.code);
         // The poisoned-gradient case wrote into gradients() itself; undo only that write.
         const after = lora.state();
         const poisonedAt = after.gradients.findIndex((g) => !Number.isFinite(g));
@@ -439,16 +426,17 @@ describe('MicroLoRA bad input', () => {
     lora.parameters().fill(1e20);
     const huge = Float32Array.of(1e20, 1e20, 1e20, 1e20);
     const before = stateBits(lora.state());
-    expect(codeOf(() => lora.forward(huge))).toBe('NON_FINITE');
-    expect(codeOf(() => lora.backward(huge, Float32Array.of(1, 1, 1, 1)))).toBe('NON_FINITE');
+    expectSonaError(() => lora.forward(huge), 'NON_FINITE');
+    expectSonaError(() => lora.backward(huge, Float32Array.of(1, 1, 1, 1)), 'NON_FINITE');
     expect(stateBits(lora.state())).toEqual(before);
     lora.parameters().fill(0.25, 0, 8); // A: h = A·1 = 1
     lora.parameters().fill(1e-10, 8); // Bᵀ: keeps Bᵀg and dx finite
     lora.backward(Float32Array.of(1, 1, 1, 1), Float32Array.of(3e38, 0, 0, 0));
     const beforeStep = stateBits(lora.state());
-    expect(
-      codeOf(() => lora.backward(Float32Array.of(1, 1, 1, 1), Float32Array.of(3e38, 0, 0, 0))),
-    ).toBe('NON_FINITE');
+    expectSonaError(
+      () => lora.backward(Float32Array.of(1, 1, 1, 1), Float32Array.of(3e38, 0, 0, 0)),
+      'NON_FINITE',
+    );
     expect(stateBits(lora.state())).toEqual(beforeStep);
   });
 });

@@ -1,6 +1,7 @@
-import { createRng, isSonaError, type SonaErrorCode, TASK_TYPES } from '@sona/core';
+import { createRng, type SonaErrorCode, TASK_TYPES } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { bits, learningRate, type Shape, shape, vectorOf } from '../test/arbitraries';
 import { expectGradientsMatch } from '../test/gradient-check';
 import { blocks64, forward64, forwardMagnitude64 } from '../test/reference64';
@@ -36,15 +37,6 @@ function stateBits(state: MultiHeadLoRAState) {
     momentum: bits(state.momentum),
     gradients: bits(state.gradients),
   };
-}
-
-function codeOf(call: () => unknown): SonaErrorCode | 'none' | 'not a SonaError' {
-  try {
-    call();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return 'none';
 }
 
 describe('MultiHeadLoRA layout and initialisation', () => {
@@ -253,9 +245,10 @@ describe('MultiHeadLoRA state', () => {
       [{ ...state, gradients: new Float32Array(24).fill(Infinity) }, 'NON_FINITE'],
     ];
     for (const [bad, code] of cases) {
-      expect(codeOf(() => MultiHeadLoRA.fromState(bad as MultiHeadLoRAState))).toBe(code);
+      expectSonaError(() => MultiHeadLoRA.fromState(bad as MultiHeadLoRAState), code);
     }
-    expect(codeOf(() => MultiHeadLoRA.fromJSON({ ...good.toJSON(), types: ['a'] }))).toBe(
+    expectSonaError(
+      () => MultiHeadLoRA.fromJSON({ ...good.toJSON(), types: ['a'] }),
       'DIM_MISMATCH',
     );
   });
@@ -296,9 +289,9 @@ describe('MultiHeadLoRA withHead', () => {
   it('refuses a duplicate or empty name and a missing rng, changing nothing', () => {
     const lora = create({ dim: 4, rank: 2, alpha: undefined, seed: 1 }, ['a', 'b']);
     const before = stateBits(lora.state());
-    expect(codeOf(() => lora.withHead('a', createRng(1)))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => lora.withHead('', createRng(1)))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => lora.withHead('c', null as never))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => lora.withHead('a', createRng(1)), 'INVALID_ARGUMENT');
+    expectSonaError(() => lora.withHead('', createRng(1)), 'INVALID_ARGUMENT');
+    expectSonaError(() => lora.withHead('c', null as never), 'INVALID_ARGUMENT');
     expect(stateBits(lora.state())).toEqual(before);
   });
 });
@@ -306,22 +299,25 @@ describe('MultiHeadLoRA withHead', () => {
 describe('MultiHeadLoRA bad input', () => {
   it('rejects bad options and unknown heads with a named code, changing nothing', () => {
     const rng = createRng(1);
-    expect(codeOf(() => new MultiHeadLoRA({ dim: 4, rank: 2, types: ['a', 'a'], rng }))).toBe(
+    expectSonaError(
+      () => new MultiHeadLoRA({ dim: 4, rank: 2, types: ['a', 'a'], rng }),
       'INVALID_ARGUMENT',
     );
-    expect(codeOf(() => new MultiHeadLoRA({ dim: 4, rank: 2, types: [''], rng }))).toBe(
+    expectSonaError(
+      () => new MultiHeadLoRA({ dim: 4, rank: 2, types: [''], rng }),
       'INVALID_ARGUMENT',
     );
-    expect(codeOf(() => new MultiHeadLoRA({ dim: 4, rank: 9, rng }))).toBe('OUT_OF_RANGE');
+    expectSonaError(() => new MultiHeadLoRA({ dim: 4, rank: 9, rng }), 'OUT_OF_RANGE');
     const lora = new MultiHeadLoRA({ dim: 4, rank: 2, types: ['a', 'b'], rng });
     const before = stateBits(lora.state());
     const x = Float32Array.of(1, 2, 3, 4);
-    expect(codeOf(() => lora.forward(x, 'c'))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => lora.backward(x, 'toString', x))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => lora.backward(x, 'a', Float32Array.of(1, Number.NaN, 0, 0)))).toBe(
+    expectSonaError(() => lora.forward(x, 'c'), 'INVALID_ARGUMENT');
+    expectSonaError(() => lora.backward(x, 'toString', x), 'INVALID_ARGUMENT');
+    expectSonaError(
+      () => lora.backward(x, 'a', Float32Array.of(1, Number.NaN, 0, 0)),
       'NON_FINITE',
     );
-    expect(codeOf(() => lora.backward(x, 'b', new Float32Array(3)))).toBe('DIM_MISMATCH');
+    expectSonaError(() => lora.backward(x, 'b', new Float32Array(3)), 'DIM_MISMATCH');
     expect(stateBits(lora.state())).toEqual(before);
   });
 });

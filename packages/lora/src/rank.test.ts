@@ -1,6 +1,6 @@
-import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sonaErrorCode } from '../../../tools/testing/sona-error';
 import { rankForParams } from './rank';
 
 describe('rankForParams', () => {
@@ -35,14 +35,7 @@ describe('rankForParams', () => {
   });
 
   it('rejects sizes that are not positive finite numbers', () => {
-    const code = (value: unknown) => {
-      try {
-        rankForParams(value as number);
-      } catch (error) {
-        return isSonaError(error) ? error.code : 'other';
-      }
-      return 'none';
-    };
+    const code = (value: unknown) => sonaErrorCode(() => rankForParams(value as number));
     expect(code(0)).toBe('OUT_OF_RANGE');
     expect(code(-3)).toBe('OUT_OF_RANGE');
     expect(code(Number.NaN)).toBe('NON_FINITE');

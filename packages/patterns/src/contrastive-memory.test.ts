@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
 import { ContrastiveMemory, type ContrastiveMemoryState } from './contrastive-memory';
-import { codeOf, vectorArb } from './test-support';
+import { vectorArb } from './test-support';
 import { writeUnit } from './unit-vector';
 
 const TAU = 0.07;
@@ -205,18 +206,20 @@ describe('ContrastiveMemory', () => {
     memory.add(Float32Array.of(0, 1), false);
     const before = memory.state();
     const q = Float32Array.of(1, 1);
-    expect(codeOf(() => memory.add(Float32Array.of(1, 0, 0), true))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => memory.add(Float32Array.of(Number.NaN, 0), true))).toBe('NON_FINITE');
-    expect(codeOf(() => memory.add([1, 0] as never, true))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => memory.add(q, 'yes' as never))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => memory.loss(Float32Array.of(1)))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => memory.gradient(q, new Float32Array(3)))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => memory.gradient(q, q))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => memory.add(Float32Array.of(1, 0, 0), true), 'DIM_MISMATCH');
+    expectSonaError(() => memory.add(Float32Array.of(Number.NaN, 0), true), 'NON_FINITE');
+    expectSonaError(() => memory.add([1, 0] as never, true), 'INVALID_ARGUMENT');
+    expectSonaError(() => memory.add(q, 'yes' as never), 'INVALID_ARGUMENT');
+    expectSonaError(() => memory.loss(Float32Array.of(1)), 'DIM_MISMATCH');
+    expectSonaError(() => memory.gradient(q, new Float32Array(3)), 'DIM_MISMATCH');
+    expectSonaError(() => memory.gradient(q, q), 'INVALID_ARGUMENT');
     expect(memory.state()).toEqual(before);
-    expect(codeOf(() => new ContrastiveMemory({ tau: 0 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new ContrastiveMemory({ maxPositive: 0 }))).toBe('OUT_OF_RANGE');
+    expectSonaError(() => new ContrastiveMemory({ tau: 0 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new ContrastiveMemory({ maxPositive: 0 }), 'OUT_OF_RANGE');
     const broken = (patch: object) =>
-      codeOf(() => ContrastiveMemory.fromState({ ...before, ...patch } as ContrastiveMemoryState));
+      sonaErrorCode(() =>
+        ContrastiveMemory.fromState({ ...before, ...patch } as ContrastiveMemoryState),
+      );
     expect(broken({ kind: 'x' })).toBe('INVALID_STATE');
     expect(broken({ positive: { ...before.positive, count: 2 } })).toBe('INVALID_STATE');
     expect(broken({ positive: { ...before.positive, rows: Float32Array.of(2, 0) } })).toBe(

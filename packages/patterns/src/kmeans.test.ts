@@ -3,8 +3,9 @@ import { l2sqMany, norm } from '@sona/simd';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { type KMeansMetric, kmeans } from './kmeans';
-import { codeOf, cosine64, matrixArb, row } from './test-support';
+import { cosine64, matrixArb, row } from './test-support';
 import { writeUnit } from './unit-vector';
 
 const metricArb = fc.constantFrom<KMeansMetric>('l2sq', 'cosine');
@@ -252,23 +253,21 @@ describe('kmeans', () => {
   it('bad input raises a SonaError with a code that names the problem', () => {
     const data = Float32Array.of(1, 2, 3, 4);
     const rng = createRng(1);
-    expect(codeOf(() => kmeans(data, 2, 2, 3, { rng }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => kmeans(data, 2, 2, 0, { rng }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => kmeans(data, 3, 2, 1, { rng }))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => kmeans(Float32Array.of(1, Number.NaN), 1, 2, 1, { rng }))).toBe(
-      'NON_FINITE',
-    );
-    expect(codeOf(() => kmeans([1, 2] as never, 1, 2, 1, { rng }))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => kmeans(data, 2, 2, 1, {} as never))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => kmeans(data, 2, 2, 1, { rng, metric: 'dot' as never }))).toBe(
+    expectSonaError(() => kmeans(data, 2, 2, 3, { rng }), 'OUT_OF_RANGE');
+    expectSonaError(() => kmeans(data, 2, 2, 0, { rng }), 'OUT_OF_RANGE');
+    expectSonaError(() => kmeans(data, 3, 2, 1, { rng }), 'DIM_MISMATCH');
+    expectSonaError(() => kmeans(Float32Array.of(1, Number.NaN), 1, 2, 1, { rng }), 'NON_FINITE');
+    expectSonaError(() => kmeans([1, 2] as never, 1, 2, 1, { rng }), 'INVALID_ARGUMENT');
+    expectSonaError(() => kmeans(data, 2, 2, 1, {} as never), 'INVALID_ARGUMENT');
+    expectSonaError(
+      () => kmeans(data, 2, 2, 1, { rng, metric: 'dot' as never }),
       'INVALID_ARGUMENT',
     );
-    expect(codeOf(() => kmeans(data, 2, 2, 1, { rng, tol: -1 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => kmeans(Float32Array.of(3e38, -3e38), 2, 1, 2, { rng }))).toBe(
-      'OUT_OF_RANGE',
+    expectSonaError(() => kmeans(data, 2, 2, 1, { rng, tol: -1 }), 'OUT_OF_RANGE');
+    expectSonaError(() => kmeans(Float32Array.of(3e38, -3e38), 2, 1, 2, { rng }), 'OUT_OF_RANGE');
+    expectSonaError(
+      () => kmeans(Float32Array.of(0, 0, 1, 1), 2, 2, 1, { rng, metric: 'cosine' }),
+      'INVALID_ARGUMENT',
     );
-    expect(
-      codeOf(() => kmeans(Float32Array.of(0, 0, 1, 1), 2, 2, 1, { rng, metric: 'cosine' })),
-    ).toBe('INVALID_ARGUMENT');
   });
 });

@@ -1,8 +1,15 @@
-import { createRng, TASK_TYPES, type TaskType, type Trajectory } from '@sona/core';
+import {
+  createRng,
+  type SonaErrorCode,
+  TASK_TYPES,
+  type TaskType,
+  type Trajectory,
+} from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
 import { PatternBank, type PatternBankState, smoothedRate } from './pattern-bank';
-import { codeOf, cosine64 } from './test-support';
+import { cosine64 } from './test-support';
 import { norm64 } from './unit-vector';
 
 const DIM = 8;
@@ -295,7 +302,7 @@ describe('PatternBank errors', () => {
     bank.extract(trajectories, createRng(9));
     const before = bank.state();
     const good = trajectories[0]!;
-    const bad: [unknown, string][] = [
+    const bad: [unknown, SonaErrorCode][] = [
       [{ ...good, embedding: new Float32Array(DIM + 1) }, 'DIM_MISMATCH'],
       [
         { ...good, embedding: Float32Array.of(Number.NaN, ...new Float32Array(DIM - 1)) },
@@ -309,28 +316,27 @@ describe('PatternBank errors', () => {
       [null, 'INVALID_ARGUMENT'],
     ];
     for (const [t, code] of bad) {
-      expect(codeOf(() => bank.extract([...trajectories, t as Trajectory], createRng(1)))).toBe(
-        code,
-      );
+      expectSonaError(() => bank.extract([...trajectories, t as Trajectory], createRng(1)), code);
     }
-    expect(codeOf(() => bank.extract(trajectories, undefined as never))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => bank.extract('x' as never, createRng(1)))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => bank.match(new Float32Array(DIM + 1), 'bug_fix'))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => bank.match(good.embedding, '' as never))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => bank.extract(trajectories, undefined as never), 'INVALID_ARGUMENT');
+    expectSonaError(() => bank.extract('x' as never, createRng(1)), 'INVALID_ARGUMENT');
+    expectSonaError(() => bank.match(new Float32Array(DIM + 1), 'bug_fix'), 'DIM_MISMATCH');
+    expectSonaError(() => bank.match(good.embedding, '' as never), 'INVALID_ARGUMENT');
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const query = good.embedding.slice();
       query[DIM - 1] = bad;
-      expect(codeOf(() => bank.match(query, 'bug_fix'))).toBe('NON_FINITE');
-      expect(codeOf(() => bank.armScores(query, 'bug_fix', ['a']))).toBe('NON_FINITE');
-      expect(codeOf(() => new PatternBank().match(query, 'bug_fix'))).toBe('NON_FINITE');
+      expectSonaError(() => bank.match(query, 'bug_fix'), 'NON_FINITE');
+      expectSonaError(() => bank.armScores(query, 'bug_fix', ['a']), 'NON_FINITE');
+      expectSonaError(() => new PatternBank().match(query, 'bug_fix'), 'NON_FINITE');
     }
-    expect(codeOf(() => bank.armScores(good.embedding, 'bug_fix', [1] as never))).toBe(
+    expectSonaError(
+      () => bank.armScores(good.embedding, 'bug_fix', [1] as never),
       'INVALID_ARGUMENT',
     );
     expect(bank.state()).toEqual(before);
-    expect(codeOf(() => new PatternBank({ maxPatterns: 0 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new PatternBank({ qualityThreshold: 2 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new PatternBank({ diversity: 'on' as never }))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => new PatternBank({ maxPatterns: 0 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new PatternBank({ qualityThreshold: 2 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new PatternBank({ diversity: 'on' as never }), 'INVALID_ARGUMENT');
   });
 
   it('fromState rejects a state whose parts disagree', () => {
@@ -339,8 +345,8 @@ describe('PatternBank errors', () => {
     const s = bank.state();
     expect(s.qualities.length).toBeGreaterThan(0);
     const broken = (patch: Partial<Record<keyof PatternBankState, unknown>>) =>
-      codeOf(() => PatternBank.fromState({ ...s, ...patch } as PatternBankState));
-    expect(broken({})).toBeUndefined();
+      sonaErrorCode(() => PatternBank.fromState({ ...s, ...patch } as PatternBankState));
+    expect(broken({})).toBe('none');
     expect(broken({ kind: 'bank' })).toBe('INVALID_STATE');
     expect(broken({ qualities: [...s.qualities, 0.5] })).toBe('INVALID_STATE');
     expect(broken({ qualities: s.qualities.map(() => 2) })).toBe('OUT_OF_RANGE');

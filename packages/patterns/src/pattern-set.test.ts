@@ -1,6 +1,7 @@
-import { createRng, isSonaError, type Rng } from '@sona/core';
+import { createRng, type Rng } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
 import { type Membership, PatternSet, type PatternSetOptions } from './pattern-set';
 import { norm64 } from './unit-vector';
 
@@ -37,15 +38,6 @@ function cos(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s / (norm64(a) * norm64(b));
-}
-
-function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return undefined;
 }
 
 describe('PatternSet.absorb (online DP-means)', () => {
@@ -228,15 +220,13 @@ describe('PatternSet state and errors', () => {
     const set = new PatternSet({ dim: 2 });
     set.absorb(Float32Array.of(1, 0));
     const before = set.state();
-    expect(codeOf(() => set.absorb(Float32Array.of(1, 0, 0)))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => set.absorb(Float32Array.of(Number.NaN, 0)))).toBe('NON_FINITE');
-    expect(codeOf(() => set.membership([1, 0] as never))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => set.refit(new Float32Array(3), 2, createRng(1)))).toBe('DIM_MISMATCH');
+    expectSonaError(() => set.absorb(Float32Array.of(1, 0, 0)), 'DIM_MISMATCH');
+    expectSonaError(() => set.absorb(Float32Array.of(Number.NaN, 0)), 'NON_FINITE');
+    expectSonaError(() => set.membership([1, 0] as never), 'INVALID_ARGUMENT');
+    expectSonaError(() => set.refit(new Float32Array(3), 2, createRng(1)), 'DIM_MISMATCH');
     expect(set.state()).toEqual(before);
-    expect(codeOf(() => new PatternSet({ dim: 0 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new PatternSet({ dim: 2, clustering: 'x' as never }))).toBe(
-      'INVALID_ARGUMENT',
-    );
+    expectSonaError(() => new PatternSet({ dim: 0 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new PatternSet({ dim: 2, clustering: 'x' as never }), 'INVALID_ARGUMENT');
     const bad = [
       { ...before, kind: 'other' },
       { ...before, counts: [0] },
@@ -245,7 +235,7 @@ describe('PatternSet state and errors', () => {
       { ...before, sums: [[Number.NaN, 0]] },
     ];
     for (const state of bad) {
-      expect(codeOf(() => PatternSet.fromState(state as never))).toMatch(
+      expect(sonaErrorCode(() => PatternSet.fromState(state as never))).toMatch(
         /INVALID_STATE|OUT_OF_RANGE/,
       );
     }

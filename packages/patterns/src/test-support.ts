@@ -1,15 +1,4 @@
-import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
-
-/** Code of the SonaError `call` throws, 'not a SonaError' for anything else, undefined if none. */
-export function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return undefined;
-}
 
 /** Coordinates on a coarse grid, so equal distances and duplicate rows happen. */
 const coordinateArb = fc.oneof(

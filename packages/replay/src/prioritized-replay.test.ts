@@ -2,8 +2,9 @@ import { createRng, type Trajectory } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
+import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
 import { PrioritizedReplay, type PrioritizedReplayState } from './prioritized-replay';
-import { codeOf, makeTrajectory, tdErrorArb, trajectoryArb } from './test-support';
+import { makeTrajectory, tdErrorArb, trajectoryArb } from './test-support';
 
 type Op =
   | { kind: 'add'; tdError: number | undefined }
@@ -308,10 +309,10 @@ describe('PrioritizedReplay', () => {
     replay.add(makeTrajectory(), 0.5);
     const good = replay.state();
     const broken = (patch: Partial<Record<keyof PrioritizedReplayState<Trajectory>, unknown>>) =>
-      codeOf(() =>
+      sonaErrorCode(() =>
         PrioritizedReplay.fromState({ ...good, ...patch } as PrioritizedReplayState<Trajectory>),
       );
-    expect(codeOf(() => PrioritizedReplay.fromState(good))).toBeUndefined();
+    expect(sonaErrorCode(() => PrioritizedReplay.fromState(good))).toBe('none');
     expect(broken({ kind: 'uniform' })).toBe('INVALID_STATE');
     expect(broken({ priorities: [] })).toBe('INVALID_STATE');
     expect(broken({ priorities: [Number.NaN] })).toBe('NON_FINITE');
@@ -323,32 +324,33 @@ describe('PrioritizedReplay', () => {
     expect(broken({ alpha: 2 })).toBe('OUT_OF_RANGE');
     expect(broken({ items: [{ ...makeTrajectory(), quality: 2 }] })).toBe('OUT_OF_RANGE');
     expect(broken({ items: 'x' })).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => PrioritizedReplay.fromState(null as never))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => PrioritizedReplay.fromState(null as never), 'INVALID_ARGUMENT');
   });
 
   it('bad input raises a SonaError and leaves the memory exactly as it was', () => {
     const replay = new PrioritizedReplay<number>({ capacity: 4 });
     const rng = createRng(3);
-    expect(codeOf(() => replay.sample(1, rng))).toBe('EMPTY_INPUT');
+    expectSonaError(() => replay.sample(1, rng), 'EMPTY_INPUT');
     [0.1, 0.2, 0.3].forEach((td, i) => {
       replay.add(i, td);
     });
     const before = structuredClone(replay.state());
-    expect(codeOf(() => replay.add(9, Number.NaN))).toBe('NON_FINITE');
-    expect(
-      codeOf(() => new PrioritizedReplay<number>({ alpha: 1, capacity: 4 }).add(9, 1e308)),
-    ).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => replay.sample(0, rng))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => replay.sample(1.5, rng))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => replay.sample(1, {} as never))).toBe('INVALID_ARGUMENT');
-    expect(codeOf(() => replay.updatePriorities([0, 1], [0.5]))).toBe('DIM_MISMATCH');
-    expect(codeOf(() => replay.updatePriorities([0, 3], [0.5, 0.5]))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => replay.updatePriorities([0, 1], [0.5, Number.NaN]))).toBe('NON_FINITE');
-    expect(codeOf(() => replay.updatePriorities(null as never, []))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => replay.add(9, Number.NaN), 'NON_FINITE');
+    expectSonaError(
+      () => new PrioritizedReplay<number>({ alpha: 1, capacity: 4 }).add(9, 1e308),
+      'OUT_OF_RANGE',
+    );
+    expectSonaError(() => replay.sample(0, rng), 'OUT_OF_RANGE');
+    expectSonaError(() => replay.sample(1.5, rng), 'INVALID_ARGUMENT');
+    expectSonaError(() => replay.sample(1, {} as never), 'INVALID_ARGUMENT');
+    expectSonaError(() => replay.updatePriorities([0, 1], [0.5]), 'DIM_MISMATCH');
+    expectSonaError(() => replay.updatePriorities([0, 3], [0.5, 0.5]), 'OUT_OF_RANGE');
+    expectSonaError(() => replay.updatePriorities([0, 1], [0.5, Number.NaN]), 'NON_FINITE');
+    expectSonaError(() => replay.updatePriorities(null as never, []), 'INVALID_ARGUMENT');
     expect(replay.state()).toEqual(before);
-    expect(codeOf(() => new PrioritizedReplay({ capacity: 0 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new PrioritizedReplay({ alpha: -0.1 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new PrioritizedReplay({ epsilon: 0 }))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => new PrioritizedReplay({ beta0: Number.NaN }))).toBe('NON_FINITE');
+    expectSonaError(() => new PrioritizedReplay({ capacity: 0 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new PrioritizedReplay({ alpha: -0.1 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new PrioritizedReplay({ epsilon: 0 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new PrioritizedReplay({ beta0: Number.NaN }), 'NON_FINITE');
   });
 });

@@ -1,15 +1,5 @@
-import { isSonaError, TASK_TYPES, type TaskType, type Trajectory } from '@sona/core';
+import { TASK_TYPES, type TaskType, type Trajectory } from '@sona/core';
 import fc from 'fast-check';
-
-/** Code of the SonaError `call` throws, 'not a SonaError' for anything else, undefined if none. */
-export function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return isSonaError(error) ? error.code : 'not a SonaError';
-  }
-  return undefined;
-}
 
 export function makeTrajectory(overrides: Partial<Trajectory> = {}): Trajectory {
   return {

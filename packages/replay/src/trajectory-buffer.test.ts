@@ -1,7 +1,8 @@
-import { TASK_TYPES, type Trajectory } from '@sona/core';
+import { type SonaErrorCode, TASK_TYPES, type Trajectory } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeOf, makeTrajectory, trajectoryArb } from './test-support';
+import { expectSonaError } from '../../../tools/testing/sona-error';
+import { makeTrajectory, trajectoryArb } from './test-support';
 import { TrajectoryBuffer, type TrajectoryBufferState } from './trajectory-buffer';
 
 const optionsArb = fc.record({
@@ -123,7 +124,7 @@ describe('TrajectoryBuffer', () => {
     buffer.push(makeTrajectory());
     buffer.push(makeTrajectory({ quality: 0.9 }));
     const before = buffer.state();
-    const bad: [Partial<Record<keyof Trajectory, unknown>>, string][] = [
+    const bad: [Partial<Record<keyof Trajectory, unknown>>, SonaErrorCode][] = [
       [{ quality: 1.5 }, 'OUT_OF_RANGE'],
       [{ quality: Number.NaN }, 'NON_FINITE'],
       [{ type: '' }, 'INVALID_ARGUMENT'],
@@ -137,17 +138,16 @@ describe('TrajectoryBuffer', () => {
       [{ tdError: 2 }, 'OUT_OF_RANGE'],
     ];
     for (const [patch, code] of bad) {
-      expect(codeOf(() => buffer.push({ ...makeTrajectory(), ...patch } as Trajectory))).toBe(code);
+      expectSonaError(() => buffer.push({ ...makeTrajectory(), ...patch } as Trajectory), code);
     }
-    expect(codeOf(() => buffer.push(null as never))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => buffer.push(null as never), 'INVALID_ARGUMENT');
     expect(buffer.state()).toEqual(before);
-    expect(codeOf(() => new TrajectoryBuffer({ capacity: 10, keepFraction: 1 }))).toBe(
-      'OUT_OF_RANGE',
-    );
-    expect(codeOf(() => new TrajectoryBuffer({ capacity: 0 }))).toBe('OUT_OF_RANGE');
+    expectSonaError(() => new TrajectoryBuffer({ capacity: 10, keepFraction: 1 }), 'OUT_OF_RANGE');
+    expectSonaError(() => new TrajectoryBuffer({ capacity: 0 }), 'OUT_OF_RANGE');
     const tooMany = { ...before, capacity: 1, keepFraction: 0 } as TrajectoryBufferState;
-    expect(codeOf(() => TrajectoryBuffer.fromState(tooMany))).toBe('INVALID_STATE');
-    expect(codeOf(() => TrajectoryBuffer.fromState({ ...before, kind: 'x' } as never))).toBe(
+    expectSonaError(() => TrajectoryBuffer.fromState(tooMany), 'INVALID_STATE');
+    expectSonaError(
+      () => TrajectoryBuffer.fromState({ ...before, kind: 'x' } as never),
       'INVALID_STATE',
     );
   });

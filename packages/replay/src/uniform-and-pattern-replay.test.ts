@@ -2,8 +2,9 @@ import { createRng } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import { PatternReplay } from './pattern-replay';
-import { codeOf, makeTrajectory, tiedQualityArb, trajectoryArb } from './test-support';
+import { makeTrajectory, tiedQualityArb, trajectoryArb } from './test-support';
 import { UniformReplay } from './uniform-replay';
 
 describe('UniformReplay', () => {
@@ -62,17 +63,19 @@ describe('UniformReplay', () => {
 
   it('bad input raises a SonaError and changes nothing', () => {
     const replay = new UniformReplay<number>({ capacity: 3 });
-    expect(codeOf(() => replay.sample(2, createRng(1)))).toBe('EMPTY_INPUT');
+    expectSonaError(() => replay.sample(2, createRng(1)), 'EMPTY_INPUT');
     replay.add(1);
     const before = replay.state();
-    expect(codeOf(() => replay.add(2, Number.NaN))).toBe('NON_FINITE');
-    expect(codeOf(() => replay.updatePriorities([1], [0]))).toBe('OUT_OF_RANGE');
-    expect(codeOf(() => replay.updatePriorities([0], [0, 1]))).toBe('DIM_MISMATCH');
+    expectSonaError(() => replay.add(2, Number.NaN), 'NON_FINITE');
+    expectSonaError(() => replay.updatePriorities([1], [0]), 'OUT_OF_RANGE');
+    expectSonaError(() => replay.updatePriorities([0], [0, 1]), 'DIM_MISMATCH');
     expect(replay.state()).toEqual(before);
-    expect(
-      codeOf(() => UniformReplay.fromState({ ...before, nextSlot: 2 }, (v) => v as number)),
-    ).toBe('INVALID_STATE');
-    expect(codeOf(() => UniformReplay.fromState({ ...before, kind: 'pattern' } as never))).toBe(
+    expectSonaError(
+      () => UniformReplay.fromState({ ...before, nextSlot: 2 }, (v) => v as number),
+      'INVALID_STATE',
+    );
+    expectSonaError(
+      () => UniformReplay.fromState({ ...before, kind: 'pattern' } as never),
       'INVALID_STATE',
     );
   });
@@ -134,17 +137,17 @@ describe('PatternReplay', () => {
 
   it('bad input raises a SonaError and changes nothing', () => {
     const replay = new PatternReplay({ keep: 2 });
-    expect(codeOf(() => replay.sample(1, createRng(1)))).toBe('EMPTY_INPUT');
+    expectSonaError(() => replay.sample(1, createRng(1)), 'EMPTY_INPUT');
     replay.add(makeTrajectory({ quality: 0.9 }));
     const before = replay.state();
-    expect(codeOf(() => replay.add(makeTrajectory({ quality: Number.NaN })))).toBe('NON_FINITE');
-    expect(codeOf(() => replay.add(null as never))).toBe('INVALID_ARGUMENT');
+    expectSonaError(() => replay.add(makeTrajectory({ quality: Number.NaN })), 'NON_FINITE');
+    expectSonaError(() => replay.add(null as never), 'INVALID_ARGUMENT');
     expect(replay.state()).toEqual(before);
     const unordered = {
       ...before,
       items: [makeTrajectory({ quality: 0.1 }), makeTrajectory({ quality: 0.2 })],
     };
-    expect(codeOf(() => PatternReplay.fromState(unordered))).toBe('INVALID_STATE');
-    expect(codeOf(() => new PatternReplay({ keep: 0 }))).toBe('OUT_OF_RANGE');
+    expectSonaError(() => PatternReplay.fromState(unordered), 'INVALID_STATE');
+    expectSonaError(() => new PatternReplay({ keep: 0 }), 'OUT_OF_RANGE');
   });
 });

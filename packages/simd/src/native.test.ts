@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSonaError } from '@sona/core';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import {
   type AddonRuntime,
   addonCandidates,
@@ -92,9 +93,10 @@ describe('loading the addon', () => {
   });
 
   it('without the addon and SONA_REQUIRE_NATIVE=1: NATIVE_LOAD_FAILED', () => {
-    expect(() =>
-      nativeBackendsFrom({ reason: 'not built' }, { SONA_REQUIRE_NATIVE: '1' }, () => {}),
-    ).toThrowError(expect.objectContaining({ code: 'NATIVE_LOAD_FAILED' }));
+    expectSonaError(
+      () => nativeBackendsFrom({ reason: 'not built' }, { SONA_REQUIRE_NATIVE: '1' }, () => {}),
+      'NATIVE_LOAD_FAILED',
+    );
   });
 });
 

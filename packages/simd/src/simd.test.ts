@@ -1,6 +1,7 @@
-import { createRng, isSonaError } from '@sona/core';
+import { createRng, type SonaErrorCode } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../tools/testing/sona-error';
 import {
   bits,
   bitsOfNumber,
@@ -379,7 +380,7 @@ describe('every usable backend returns the same bits', () => {
 
 describe('bad input is a SonaError that names the problem', () => {
   const a = new Float32Array(4);
-  const cases: [string, () => unknown, string][] = [
+  const cases: [string, () => unknown, SonaErrorCode][] = [
     ['length mismatch', () => simd.dot(a, new Float32Array(3)), 'DIM_MISMATCH'],
     ['number[]', () => simd.dot([1, 2] as unknown as Float32Array, a), 'INVALID_ARGUMENT'],
     [
@@ -420,14 +421,7 @@ describe('bad input is a SonaError that names the problem', () => {
     ['axpy aliasing', () => simd.axpy(1, a, a), 'INVALID_ARGUMENT'],
   ];
   it.each(cases)('%s', (_name, call, code) => {
-    let caught: unknown;
-    try {
-      call();
-    } catch (error) {
-      caught = error;
-    }
-    expect(isSonaError(caught)).toBe(true);
-    expect((caught as { code: string }).code).toBe(code);
+    expectSonaError(call, code);
   });
 
   it('a failed call leaves its output untouched', () => {

@@ -1,6 +1,6 @@
-import { isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../../tools/testing/sona-error';
 import {
   checkFieldMapping,
   parseFieldPath,
@@ -16,15 +16,6 @@ import {
   readOutcome,
   SUCCESS_THRESHOLD,
 } from './values';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isSonaError(error) ? error.code : `not a SonaError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 // A key: letters, digits, '_' and '-', never containing the '.' separator.
 const key = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/);
@@ -96,7 +87,7 @@ describe('dotted field paths', () => {
 
   it('rejects empty paths and empty segments with FIELD_MAPPING', () => {
     for (const bad of ['', '.', 'a.', '.a', 'a..b']) {
-      expect(codeOf(() => parseFieldPath(bad))).toBe('FIELD_MAPPING');
+      expectSonaError(() => parseFieldPath(bad), 'FIELD_MAPPING');
     }
     expect(parseFieldPath('quality.functional_pass')).toEqual(['quality', 'functional_pass']);
   });
@@ -142,11 +133,9 @@ describe('field mappings', () => {
       ['task=t', 'arm=a'],
       [],
     ];
-    for (const specs of cases) expect(codeOf(() => parseFieldSpecs(specs))).toBe('FIELD_MAPPING');
-    expect(codeOf(() => checkFieldMapping({ task: 't', arm: 'a', success: 5 }))).toBe(
-      'FIELD_MAPPING',
-    );
-    expect(codeOf(() => checkFieldMapping(null))).toBe('FIELD_MAPPING');
+    for (const specs of cases) expectSonaError(() => parseFieldSpecs(specs), 'FIELD_MAPPING');
+    expectSonaError(() => checkFieldMapping({ task: 't', arm: 'a', success: 5 }), 'FIELD_MAPPING');
+    expectSonaError(() => checkFieldMapping(null), 'FIELD_MAPPING');
   });
 });
 

@@ -2,6 +2,7 @@ import { BUCKET_MIX, BUCKETS, createRng, TASK_TYPE_MIX, TASK_TYPES } from '@sona
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../../tools/testing/chi-square';
+import { expectSonaError } from '../../../../tools/testing/sona-error';
 import { bisectIncreasing, sigmoid, simpsonRule } from './calibrate';
 import { SIMULATED_WORLD_PARAMETERS } from './parameters';
 import { profileSet, REFERENCE_SMALL, SWE_VERIFIED } from './profiles';
@@ -39,12 +40,8 @@ describe('κ calibration', () => {
   });
 
   it('refuses a target the bracket cannot reach', () => {
-    expect(() => bisectIncreasing((x) => sigmoid(x), 1.2, -5, 5)).toThrow(
-      expect.objectContaining({ code: 'OUT_OF_RANGE' }),
-    );
-    expect(() => worldFor(1, 10).calibrateKappa(0)).toThrow(
-      expect.objectContaining({ code: 'OUT_OF_RANGE' }),
-    );
+    expectSonaError(() => bisectIncreasing((x) => sigmoid(x), 1.2, -5, 5), 'OUT_OF_RANGE');
+    expectSonaError(() => worldFor(1, 10).calibrateKappa(0), 'OUT_OF_RANGE');
   });
 
   it('the expected random-arm rate is increasing in κ', () => {
@@ -264,9 +261,7 @@ describe('profiles', () => {
       { ...own, models: [{ name: 'm', paramsB: 2, baseRate: 1 }] },
     ];
     for (const value of bad) {
-      expect(() => profileSet(value)).toThrow(
-        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-      );
+      expectSonaError(() => profileSet(value), 'INVALID_ARGUMENT');
     }
   });
 });

@@ -1,6 +1,7 @@
 import { createRng, isSonaError } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectSonaError } from '../../../../tools/testing/sona-error';
 import {
   bootstrapMean,
   capturedShare,
@@ -205,8 +206,9 @@ describe('capturedShare', () => {
   });
 
   it('refuses a task set where the oracle does not beat the base', () => {
-    expect(() => capturedShare([0.2, 0.3], [0.2, 0.3], [0.2, 0.3], options(1))).toThrow(
-      expect.objectContaining({ code: 'INVALID_STATE' }),
+    expectSonaError(
+      () => capturedShare([0.2, 0.3], [0.2, 0.3], [0.2, 0.3], options(1)),
+      'INVALID_STATE',
     );
   });
 });
