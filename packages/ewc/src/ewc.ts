@@ -4,8 +4,6 @@ import {
   assertFloat32Array,
   assertInRange,
   assertInteger,
-  decodeFloat32,
-  encodeFloat32,
   firstNonFinite,
   SonaError,
 } from '@sona/core';
@@ -36,16 +34,6 @@ export interface EwcState {
   readonly decay: number;
   readonly fisher: Float32Array;
   readonly anchor: Float32Array;
-  readonly consolidated: boolean;
-}
-
-/** `EwcState` with its tensors as `encodeFloat32` text. */
-export interface EwcJSON {
-  readonly size: number;
-  readonly lambda: number;
-  readonly decay: number;
-  readonly fisher: string;
-  readonly anchor: string;
   readonly consolidated: boolean;
 }
 
@@ -281,34 +269,6 @@ export class Ewc {
     return ewc;
   }
 
-  toJSON(): EwcJSON {
-    return {
-      size: this.size,
-      lambda: this.lambda,
-      decay: this.decay,
-      fisher: encodeFloat32(this.#fisher),
-      anchor: encodeFloat32(this.#anchor),
-      consolidated: this.#consolidated,
-    };
-  }
-
-  /** Rebuilds from `toJSON()` output, or from its JSON text. */
-  static fromJSON(json: EwcJSON | string): Ewc {
-    const value = typeof json === 'string' ? parseJson(json) : json;
-    if (value === null || typeof value !== 'object') {
-      throw new SonaError('INVALID_ARGUMENT', 'Ewc JSON must be an object');
-    }
-    const size = assertInteger(value.size, 'size', 1, EWC_MAX_SIZE);
-    return Ewc.fromState({
-      size,
-      lambda: value.lambda,
-      decay: value.decay,
-      fisher: decodeTensor(value.fisher, 'fisher', size),
-      anchor: decodeTensor(value.anchor, 'anchor', size),
-      consolidated: value.consolidated,
-    });
-  }
-
   #checkVector(values: Float32Array, name: string): void {
     assertFloat32Array(values, name, this.size);
     assertAllFinite(values, name);
@@ -331,24 +291,4 @@ function checkDecay(value: unknown): number {
     });
   }
   return decay;
-}
-
-function parseJson(text: string): EwcJSON {
-  try {
-    return JSON.parse(text) as EwcJSON;
-  } catch (cause) {
-    throw new SonaError('INVALID_ARGUMENT', 'Ewc JSON text does not parse', { cause });
-  }
-}
-
-function decodeTensor(value: unknown, name: string, length: number): Float32Array {
-  if (typeof value !== 'string') {
-    throw new SonaError('INVALID_ARGUMENT', `${name} must be encodeFloat32 text`, { path: name });
-  }
-  try {
-    return decodeFloat32(value, length);
-  } catch (cause) {
-    const code = cause instanceof SonaError ? cause.code : 'INVALID_ARGUMENT';
-    throw new SonaError(code, `${name}: ${(cause as Error).message}`, { path: name, cause });
-  }
 }

@@ -1,3 +1,3 @@
-export type { EwcJSON, EwcOptions, EwcState } from './ewc';
+export type { EwcOptions, EwcState } from './ewc';
 export { EWC_DECAY, EWC_MAX_SIZE, Ewc } from './ewc';
 export { EWC_LAMBDA, ewcLambda } from './lambda';

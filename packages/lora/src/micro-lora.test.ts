@@ -2,6 +2,7 @@ import { createRng, type SonaErrorCode } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectSonaError } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { bits, learningRate, moderate, type Shape, shape, vectorOf } from '../test/arbitraries';
 import { expectGradientsMatch } from '../test/gradient-check';
 import { blocks64, forward64, forwardMagnitude64 } from '../test/reference64';
@@ -270,47 +271,38 @@ describe('MicroLoRA step (SGD with momentum β = 0.9)', () => {
   });
 });
 
-describe('MicroLoRA state', () => {
-  it('round trips bit-exactly (state and JSON) and continues bit-identically', () => {
-    const arb = trained.chain((t) =>
-      fc.tuple(fc.constant(t), fc.boolean(), vectorOf(t.shape.dim), learningRate),
-    );
-    fc.assert(
-      fc.property(arb, ([{ shape: s, weights, x, w }, viaJson, x2, lr]) => {
-        const original = withWeights(s, weights);
-        original.backward(x, w);
-        original.step(lr);
-        original.backward(x2, w); // pending gradients are part of the state
-        const restored = viaJson
-          ? MicroLoRA.fromJSON(JSON.stringify(original))
-          : MicroLoRA.fromState(original.state());
-        expect(stateBits(restored.state())).toEqual(stateBits(original.state()));
-        for (const lora of [original, restored]) {
-          lora.backward(x, x2);
-          lora.step(lr);
-        }
-        expect(stateBits(restored.state())).toEqual(stateBits(original.state()));
-        expect(bits(restored.forward(x))).toEqual(bits(original.forward(x)));
-      }),
-    );
-  });
+describeStateLaws('MicroLoRA', {
+  // Trained a step, with gradients pending: all of it is state.
+  recipe: trained.chain((t) => fc.tuple(fc.constant(t), vectorOf(t.shape.dim), learningRate)),
+  build: ([{ shape: s, weights, x, w }, x2, lr]) => {
+    const lora = withWeights(s, weights);
+    lora.backward(x, w);
+    lora.step(lr);
+    lora.backward(x2, w);
+    return lora;
+  },
+  state: (lora) => lora.state(),
+  fromState: (state) => MicroLoRA.fromState(state),
+  kind: 'micro-lora',
+  continuation: {
+    input: ([{ shape: s, x }, , lr]) => fc.tuple(fc.constant(x), vectorOf(s.dim), fc.constant(lr)),
+    run: (lora, [x, x2, lr]) => {
+      lora.backward(x, x2);
+      lora.step(lr);
+      return lora.forward(x);
+    },
+  },
+});
 
-  it('keeps -0 and every other bit through JSON', () => {
+describe('MicroLoRA state', () => {
+  it('keeps -0 and every other bit of the weights', () => {
     const lora = new MicroLoRA({ dim: 3, rank: 1, rng: createRng(3) });
     lora.parameters().set([-0, 1e-45, -3.4e38, 0, -0, 7]);
-    expect(bits(MicroLoRA.fromJSON(lora.toJSON()).parameters())).toEqual(bits(lora.parameters()));
+    expect(bits(MicroLoRA.fromState(lora.state()).parameters())).toEqual(bits(lora.parameters()));
   });
 
-  it('state() copies: mutating it does not reach the adapter', () => {
-    const lora = new MicroLoRA({ dim: 4, rank: 2, rng: createRng(3) });
-    const before = bits(lora.parameters());
-    lora.state().weights.fill(9);
-    expect(bits(lora.parameters())).toEqual(before);
-  });
-
-  it('rejects corrupt state and JSON with a named code', () => {
+  it('rejects corrupt state with a named code', () => {
     const good = new MicroLoRA({ dim: 4, rank: 2, rng: createRng(3) }).state();
-    const json = new MicroLoRA({ dim: 4, rank: 2, rng: createRng(3) }).toJSON();
     const cases: [unknown, SonaErrorCode][] = [
       [{ ...good, weights: new Float32Array(3) }, 'DIM_MISMATCH'],
       [{ ...good, momentum: new Float32Array(16).fill(Number.NaN) }, 'NON_FINITE'],
@@ -324,9 +316,6 @@ describe('MicroLoRA state', () => {
     for (const [state, code] of cases) {
       expectSonaError(() => MicroLoRA.fromState(state as MicroLoRAState), code);
     }
-    expectSonaError(() => MicroLoRA.fromJSON('not json'), 'INVALID_ARGUMENT');
-    expectSonaError(() => MicroLoRA.fromJSON({ ...json, weights: 'AAAA' }), 'DIM_MISMATCH');
-    expectSonaError(() => MicroLoRA.fromJSON({ ...json, momentum: '***' }), 'INVALID_ARGUMENT');
   });
 });
 

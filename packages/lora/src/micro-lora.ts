@@ -1,13 +1,6 @@
-import { assertFinite, encodeFloat32, type Rng, SonaError } from '@sona/core';
+import { assertFinite, type Rng, SonaError } from '@sona/core';
 import { AdapterCore, type Block } from './adapter-core';
-import {
-  checkKind,
-  checkObject,
-  checkShape,
-  checkTensor,
-  decodeTensor,
-  parseJsonObject,
-} from './shape';
+import { checkKind, checkObject, checkShape, checkTensor } from './shape';
 
 export interface MicroLoRAOptions {
   readonly dim: number;
@@ -29,17 +22,6 @@ export interface MicroLoRAState {
   readonly weights: Float32Array;
   readonly momentum: Float32Array;
   readonly gradients: Float32Array;
-}
-
-/** `MicroLoRAState` with its tensors as `encodeFloat32` text. */
-export interface MicroLoRAJSON {
-  readonly kind: 'micro-lora';
-  readonly dim: number;
-  readonly rank: number;
-  readonly alpha: number;
-  readonly weights: string;
-  readonly momentum: string;
-  readonly gradients: string;
 }
 
 const RESTORING = Symbol('restoring');
@@ -162,35 +144,5 @@ export class MicroLoRA {
     adapter.#core.momentum.set(momentum);
     adapter.#core.gradients.set(gradients);
     return adapter;
-  }
-
-  toJSON(): MicroLoRAJSON {
-    return {
-      kind: 'micro-lora',
-      dim: this.dim,
-      rank: this.rank,
-      alpha: this.alpha,
-      weights: encodeFloat32(this.#core.weights),
-      momentum: encodeFloat32(this.#core.momentum),
-      gradients: encodeFloat32(this.#core.gradients),
-    };
-  }
-
-  /** Rebuilds from `toJSON()` output or its JSON text. */
-  static fromJSON(json: MicroLoRAJSON | string): MicroLoRA {
-    const record = parseJsonObject(json, 'MicroLoRA JSON');
-    checkKind(record, 'micro-lora');
-    assertFinite(record.alpha, 'alpha');
-    const [dim, rank] = checkShape(record.dim, record.rank, record.alpha);
-    const size = 2 * rank * dim;
-    return MicroLoRA.fromState({
-      kind: 'micro-lora',
-      dim,
-      rank,
-      alpha: record.alpha as number,
-      weights: decodeTensor(record.weights, 'weights', size),
-      momentum: decodeTensor(record.momentum, 'momentum', size),
-      gradients: decodeTensor(record.gradients, 'gradients', size),
-    });
   }
 }

@@ -2,6 +2,7 @@ import { createRng, type SonaErrorCode, TASK_TYPES } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectSonaError } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { bits, learningRate, type Shape, shape, vectorOf } from '../test/arbitraries';
 import { expectGradientsMatch } from '../test/gradient-check';
 import { blocks64, forward64, forwardMagnitude64 } from '../test/reference64';
@@ -208,32 +209,32 @@ describe('MultiHeadLoRA step', () => {
   });
 });
 
-describe('MultiHeadLoRA state', () => {
-  it('round trips bit-exactly (state and JSON) and continues bit-identically', () => {
-    const arb = setupArb.chain((setup) =>
-      fc.tuple(fc.constant(setup), fc.boolean(), learningRate, fc.constantFrom(...setup.types)),
-    );
-    fc.assert(
-      fc.property(arb, ([{ shape: s, types, type, weights, x, w }, viaJson, lr, next]) => {
-        const original = create(s, types, weights);
-        original.backward(x, type, w);
-        original.step(lr);
-        original.backward(w, next, x);
-        const restored = viaJson
-          ? MultiHeadLoRA.fromJSON(JSON.stringify(original))
-          : MultiHeadLoRA.fromState(original.state());
-        expect(stateBits(restored.state())).toEqual(stateBits(original.state()));
-        expect(restored.types).toEqual(original.types);
-        for (const lora of [original, restored]) {
-          lora.step(lr);
-          lora.backward(x, next, x);
-        }
-        expect(stateBits(restored.state())).toEqual(stateBits(original.state()));
-      }),
-    );
-  });
+describeStateLaws('MultiHeadLoRA', {
+  recipe: setupArb.chain((setup) =>
+    fc.tuple(fc.constant(setup), learningRate, fc.constantFrom(...setup.types)),
+  ),
+  build: ([{ shape: s, types, type, weights, x, w }, lr, next]) => {
+    const lora = create(s, types, weights);
+    lora.backward(x, type, w);
+    lora.step(lr);
+    lora.backward(w, next, x);
+    return lora;
+  },
+  state: (lora) => lora.state(),
+  fromState: (state) => MultiHeadLoRA.fromState(state),
+  kind: 'multi-head-lora',
+  continuation: {
+    input: ([{ x }, lr, next]) => fc.constant({ x, lr, next }),
+    run: (lora, { x, lr, next }) => {
+      lora.step(lr);
+      lora.backward(x, next, x);
+      return lora.types;
+    },
+  },
+});
 
-  it('rejects corrupt state and JSON with a named code', () => {
+describe('MultiHeadLoRA state', () => {
+  it('rejects corrupt state with a named code', () => {
     const good = new MultiHeadLoRA({ dim: 4, rank: 1, types: ['a', 'b'], rng: createRng(1) });
     const state = good.state();
     const cases: [unknown, SonaErrorCode][] = [
@@ -247,10 +248,6 @@ describe('MultiHeadLoRA state', () => {
     for (const [bad, code] of cases) {
       expectSonaError(() => MultiHeadLoRA.fromState(bad as MultiHeadLoRAState), code);
     }
-    expectSonaError(
-      () => MultiHeadLoRA.fromJSON({ ...good.toJSON(), types: ['a'] }),
-      'DIM_MISMATCH',
-    );
   });
 });
 

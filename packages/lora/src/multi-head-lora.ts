@@ -1,13 +1,6 @@
-import { assertFinite, encodeFloat32, type Rng, SonaError, TASK_TYPES } from '@sona/core';
+import { assertFinite, type Rng, SonaError, TASK_TYPES } from '@sona/core';
 import { AdapterCore, type Block } from './adapter-core';
-import {
-  checkKind,
-  checkObject,
-  checkShape,
-  checkTensor,
-  decodeTensor,
-  parseJsonObject,
-} from './shape';
+import { checkKind, checkObject, checkShape, checkTensor } from './shape';
 
 /** Weight of a head's output relative to the shared adapter's (SPEC: shared + 0.5·head). */
 export const HEAD_WEIGHT = 0.5;
@@ -37,17 +30,6 @@ export interface MultiHeadLoRAState {
   readonly weights: Float32Array;
   readonly momentum: Float32Array;
   readonly gradients: Float32Array;
-}
-
-export interface MultiHeadLoRAJSON {
-  readonly kind: 'multi-head-lora';
-  readonly dim: number;
-  readonly rank: number;
-  readonly alpha: number;
-  readonly types: readonly string[];
-  readonly weights: string;
-  readonly momentum: string;
-  readonly gradients: string;
 }
 
 const RESTORING = Symbol('restoring');
@@ -207,38 +189,6 @@ export class MultiHeadLoRA {
     adapter.#core.momentum.set(momentum);
     adapter.#core.gradients.set(gradients);
     return adapter;
-  }
-
-  toJSON(): MultiHeadLoRAJSON {
-    return {
-      kind: 'multi-head-lora',
-      dim: this.dim,
-      rank: this.rank,
-      alpha: this.alpha,
-      types: [...this.types],
-      weights: encodeFloat32(this.#core.weights),
-      momentum: encodeFloat32(this.#core.momentum),
-      gradients: encodeFloat32(this.#core.gradients),
-    };
-  }
-
-  static fromJSON(json: MultiHeadLoRAJSON | string): MultiHeadLoRA {
-    const record = parseJsonObject(json, 'MultiHeadLoRA JSON');
-    checkKind(record, 'multi-head-lora');
-    assertFinite(record.alpha, 'alpha');
-    const [dim, rank] = checkShape(record.dim, record.rank, record.alpha);
-    const types = checkTypes(record.types);
-    const size = (1 + types.length) * 2 * rank * dim;
-    return MultiHeadLoRA.fromState({
-      kind: 'multi-head-lora',
-      dim,
-      rank,
-      alpha: record.alpha as number,
-      types,
-      weights: decodeTensor(record.weights, 'weights', size),
-      momentum: decodeTensor(record.momentum, 'momentum', size),
-      gradients: decodeTensor(record.gradients, 'gradients', size),
-    });
   }
 
   /**

@@ -3,7 +3,6 @@ import {
   assertFinite,
   assertFloat32Array,
   assertInteger,
-  decodeFloat32,
   SonaError,
 } from '@sona/core';
 import { LORA_MAX_DIM } from './adapter-core';
@@ -31,30 +30,6 @@ export function checkTensor(value: unknown, name: string, length: number): Float
   const tensor = assertFloat32Array(value, name, length);
   assertAllFinite(tensor, name);
   return tensor;
-}
-
-/** Decodes `encodeFloat32` text of the given length, keeping the code of a decoding error. */
-export function decodeTensor(value: unknown, name: string, length: number): Float32Array {
-  if (typeof value !== 'string') {
-    throw new SonaError('INVALID_ARGUMENT', `${name} must be encodeFloat32 text`, { path: name });
-  }
-  try {
-    return decodeFloat32(value, length);
-  } catch (cause) {
-    const code = cause instanceof SonaError ? cause.code : 'INVALID_ARGUMENT';
-    throw new SonaError(code, `${name}: ${(cause as Error).message}`, { path: name, cause });
-  }
-}
-
-export function parseJsonObject(json: unknown, what: string): Record<string, unknown> {
-  if (typeof json !== 'string') return checkObject(json, what);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (cause) {
-    throw new SonaError('INVALID_ARGUMENT', `${what} text does not parse as JSON`, { cause });
-  }
-  return checkObject(parsed, what);
 }
 
 export function checkKind(record: Record<string, unknown>, kind: string): void {
