@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { isSonaError } from './errors';
 import { createRng, Rng } from './rng';
 
@@ -67,18 +68,6 @@ describe('Rng streams', () => {
     expect(rng.fork('a').fork('b').uniform()).toBe(createRng(7).fork('a').fork('b').uniform());
     expect(rng.fork('a').fork('b').uniform()).not.toBe(rng.fork('b').fork('a').uniform());
     expect(rng.fork('ab').uniform()).not.toBe(rng.fork('a').fork('b').uniform());
-  });
-
-  it('state round trip continues the stream exactly, forks included', () => {
-    fc.assert(
-      fc.property(seedArb, drawCountArb, labelArb, (seed, drawsBefore, label) => {
-        const original = createRng(seed);
-        drawUniforms(original, drawsBefore);
-        const restored = Rng.fromState(JSON.parse(JSON.stringify(original.state())));
-        expect(drawUniforms(restored, 10)).toEqual(drawUniforms(original, 10));
-        expect(restored.fork(label).uniform()).toBe(original.fork(label).uniform());
-      }),
-    );
   });
 
   it('is pinned: seed 42 gives the same first draws on every machine', () => {
@@ -232,4 +221,20 @@ describe('Rng bad input', () => {
     expect(isSonaError(caught)).toBe(true);
     expect((caught as { code: string }).code).toBe(code);
   });
+});
+
+describeStateLaws('Rng', {
+  recipe: fc.tuple(seedArb, drawCountArb),
+  build: ([seed, drawsBefore]) => {
+    const rng = createRng(seed);
+    drawUniforms(rng, drawsBefore);
+    return rng;
+  },
+  state: (rng) => rng.state(),
+  fromState: (state) => Rng.fromState(state),
+  continuation: {
+    // The stream and its forks continue.
+    input: () => labelArb,
+    run: (rng, label) => [drawUniforms(rng, 10), rng.fork(label).uniform()],
+  },
 });

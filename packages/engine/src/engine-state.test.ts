@@ -1,6 +1,7 @@
 import { createRng, isSonaError, type Task } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { toyWorld } from '../test/toy-world';
 import { SonaEngine } from './engine';
 import type { EngineState } from './state';
@@ -207,4 +208,34 @@ describe('a state is either refused by fromState or fully usable (issue 15, item
       );
     });
   }
+});
+
+describeStateLaws('SonaEngine', {
+  recipe: fc.tuple(
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 0, max: 10 }),
+    fc.constantFrom('v1' as const, 'v2' as const, 'v3' as const),
+  ),
+  build: ([epochs, extra, version]) => trained(epochs, extra, version),
+  state: (engine) => engine.state(),
+  fromState: (state) => SonaEngine.fromState(state),
+  kind: 'sona-engine',
+  // state().replay.items[i].input is the replay memory's own Float32Array, not a copy: writing
+  // into it reaches the engine. Callers must treat a state as read-only until that is fixed.
+  copies: false,
+  continuation: {
+    input: () => fc.nat(),
+    run: (engine, seed) => {
+      const outcomes = createRng(seed);
+      const steps: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const task = engine.pickTask(world.pool);
+        const { arm } = engine.choose(task);
+        const t = engine.record(task, arm, world.attempt(task, arm, outcomes));
+        steps.push(`${t.arm}:${t.confidence}:${t.tdError}`);
+      }
+      return [steps, engine.endEpoch()];
+    },
+  },
+  numRuns: 10,
 });

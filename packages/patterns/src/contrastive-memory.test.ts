@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { ContrastiveMemory, type ContrastiveMemoryState } from './contrastive-memory';
 import { vectorArb } from './test-support';
 import { writeUnit } from './unit-vector';
@@ -178,28 +179,6 @@ describe('ContrastiveMemory', () => {
     );
   });
 
-  it('state round trip continues bit-identically', () => {
-    fc.assert(
-      fc.property(
-        memoryArb,
-        fc.array(fc.tuple(vectorArb(8), fc.boolean()), { maxLength: 8 }),
-        (m, later) => {
-          const original = build(m, { maxPositive: 4, maxNegative: 3 });
-          const restored = ContrastiveMemory.fromState(structuredClone(original.state()));
-          expect(restored.state()).toEqual(original.state());
-          for (const [v, positive] of later) {
-            const x = v.subarray(0, m.dim);
-            original.add(x, positive);
-            restored.add(x, positive);
-          }
-          expect(restored.loss(m.query)).toBe(original.loss(m.query));
-          expect(restored.gradient(m.query)).toEqual(original.gradient(m.query));
-        },
-      ),
-      { numRuns: 50 },
-    );
-  });
-
   it('bad input raises a SonaError and leaves the memory as it was', () => {
     const memory = new ContrastiveMemory();
     memory.add(Float32Array.of(1, 0), true);
@@ -227,4 +206,24 @@ describe('ContrastiveMemory', () => {
     );
     expect(broken({ dim: 3 })).toBe('DIM_MISMATCH');
   });
+});
+
+describeStateLaws('ContrastiveMemory', {
+  recipe: memoryArb,
+  build: (m) => build(m, { maxPositive: 4, maxNegative: 3 }),
+  state: (memory) => memory.state(),
+  fromState: (state) => ContrastiveMemory.fromState(state),
+  kind: 'contrastive-memory',
+  continuation: {
+    input: (m) =>
+      fc.tuple(
+        fc.array(fc.tuple(vectorArb(m.dim), fc.boolean()), { maxLength: 8 }),
+        fc.constant(m.query),
+      ),
+    run: (memory, [later, query]) => {
+      for (const [v, positive] of later) memory.add(v, positive);
+      return [memory.loss(query), memory.gradient(query)];
+    },
+  },
+  numRuns: 50,
 });

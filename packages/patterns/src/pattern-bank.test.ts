@@ -8,6 +8,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { PatternBank, type PatternBankState, smoothedRate } from './pattern-bank';
 import { cosine64 } from './test-support';
 import { norm64 } from './unit-vector';
@@ -198,21 +199,22 @@ describe('PatternBank extraction', () => {
   });
 });
 
-describe('PatternBank matching', () => {
-  const trained = (seed: number, options = {}) => {
-    const bank = new PatternBank({ minPerPattern: 3, ...options });
-    bank.extract(synthetic(seed, 150), createRng(seed));
-    return bank;
-  };
-  const queryArb = fc.record({
-    seed: fc.nat({ max: 20 }),
-    query: fc
-      .array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: DIM, maxLength: DIM })
-      .map((v) => Float32Array.from(v)),
-    type: fc.constantFrom(...TASK_TYPES),
-    topK: fc.integer({ min: 1, max: 8 }),
-  });
+function trained(seed: number, options = {}) {
+  const bank = new PatternBank({ minPerPattern: 3, ...options });
+  bank.extract(synthetic(seed, 150), createRng(seed));
+  return bank;
+}
 
+const queryArb = fc.record({
+  seed: fc.nat({ max: 20 }),
+  query: fc
+    .array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: DIM, maxLength: DIM })
+    .map((v) => Float32Array.from(v)),
+  type: fc.constantFrom(...TASK_TYPES),
+  topK: fc.integer({ min: 1, max: 8 }),
+});
+
+describe('PatternBank matching', () => {
   it('match returns the top-k patterns with cosine ≥ 0.5, most similar first, weight ×1.2 for the same dominant type', () => {
     fc.assert(
       fc.property(queryArb, ({ seed, query, type, topK }) => {
@@ -280,19 +282,6 @@ describe('PatternBank matching', () => {
       });
     }
   });
-
-  it('state round trip gives the same bank, matches and scores', () => {
-    fc.assert(
-      fc.property(queryArb, ({ seed, query, type }) => {
-        const bank = trained(seed);
-        const restored = PatternBank.fromState(structuredClone(bank.state()));
-        expect(restored.state()).toEqual(bank.state());
-        expect(restored.match(query, type)).toEqual(bank.match(query, type));
-        expect(restored.armScores(query, type, ARMS)).toEqual(bank.armScores(query, type, ARMS));
-      }),
-      { numRuns: 30 },
-    );
-  });
 });
 
 describe('PatternBank errors', () => {
@@ -359,4 +348,17 @@ describe('PatternBank errors', () => {
     expect(broken({ centroids: s.centroids.map(() => Number.NaN) })).toBe('NON_FINITE');
     expect(broken({ trials: s.trials.map((row) => row.map(() => -1)) })).toBe('OUT_OF_RANGE');
   });
+});
+
+describeStateLaws('PatternBank', {
+  recipe: fc.nat({ max: 20 }),
+  build: (seed) => trained(seed),
+  state: (bank) => bank.state(),
+  fromState: (state) => PatternBank.fromState(state),
+  kind: 'pattern-bank',
+  continuation: {
+    input: () => queryArb,
+    run: (bank, { query, type }) => [bank.match(query, type), bank.armScores(query, type, ARMS)],
+  },
+  numRuns: 30,
 });

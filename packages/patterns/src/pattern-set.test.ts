@@ -2,6 +2,7 @@ import { createRng, type Rng } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { type Membership, PatternSet, type PatternSetOptions } from './pattern-set';
 import { norm64 } from './unit-vector';
 
@@ -199,23 +200,6 @@ describe('PatternSet.membership', () => {
 });
 
 describe('PatternSet state and errors', () => {
-  it('state round trips and continues identically', () => {
-    fc.assert(
-      fc.property(setupArb, ({ seed, n, clusters, simThreshold, maxPatterns, clustering }) => {
-        const rng = createRng(seed);
-        const data = clustered(rng, n + 10, clusters);
-        const set = new PatternSet({ dim: DIM, simThreshold, maxPatterns, clustering });
-        for (const row of rowsOf(data, n)) set.absorb(row);
-        const copy = PatternSet.fromState(set.state());
-        expect(copy.state()).toEqual(set.state());
-        for (const row of rowsOf(data.subarray(n * DIM), 10)) {
-          expect(copy.absorb(row)).toBe(set.absorb(row));
-        }
-        expect(copy.state()).toEqual(set.state());
-      }),
-    );
-  });
-
   it('refuses bad input and corrupt state with a named code, changing nothing', () => {
     const set = new PatternSet({ dim: 2 });
     set.absorb(Float32Array.of(1, 0));
@@ -240,4 +224,21 @@ describe('PatternSet state and errors', () => {
       );
     }
   });
+});
+
+describeStateLaws('PatternSet', {
+  recipe: setupArb,
+  build: ({ seed, n, clusters, simThreshold, maxPatterns, clustering }) => {
+    const data = clustered(createRng(seed), n, clusters);
+    const set = new PatternSet({ dim: DIM, simThreshold, maxPatterns, clustering });
+    for (const row of rowsOf(data, n)) set.absorb(row);
+    return set;
+  },
+  state: (set) => set.state(),
+  fromState: (state) => PatternSet.fromState(state),
+  kind: 'pattern-set',
+  continuation: {
+    input: ({ seed, clusters }) => fc.constant(clustered(createRng(seed + 1), 10, clusters)),
+    run: (set, data) => rowsOf(data, 10).map((row) => set.absorb(row)),
+  },
 });

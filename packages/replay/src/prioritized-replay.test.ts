@@ -3,34 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
 import { expectSonaError, sonaErrorCode } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { PrioritizedReplay, type PrioritizedReplayState } from './prioritized-replay';
 import { makeTrajectory, tdErrorArb, trajectoryArb } from './test-support';
-
-type Op =
-  | { kind: 'add'; tdError: number | undefined }
-  | { kind: 'update'; picks: [number, number][] }
-  | { kind: 'sample'; batchSize: number; seed: number };
-
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({
-    kind: fc.constant('add' as const),
-    tdError: fc.option(tdErrorArb, { nil: undefined }),
-  }),
-  fc.record({
-    kind: fc.constant('update' as const),
-    picks: fc.array(
-      fc.tuple(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), tdErrorArb),
-      {
-        maxLength: 6,
-      },
-    ),
-  }),
-  fc.record({
-    kind: fc.constant('sample' as const),
-    batchSize: fc.integer({ min: 1, max: 8 }),
-    seed: fc.nat(),
-  }),
-);
 
 const optionsArb = fc.record({
   capacity: fc.integer({ min: 1, max: 12 }),
@@ -46,6 +21,8 @@ class Model {
   maxPriority = 1;
   nextSlot = 0;
   sampleCalls = 0;
+  /** Items added so far (each item is its own number). */
+  added = 0;
   constructor(
     readonly o: {
       capacity: number;
@@ -67,37 +44,10 @@ class Model {
   }
 }
 
-function run(replay: PrioritizedReplay<number>, model: Model, op: Op, counter: { n: number }) {
-  if (op.kind === 'add') {
-    const p = op.tdError === undefined ? model.maxPriority : model.priorityOf(op.tdError);
-    const slot = replay.add(counter.n++, op.tdError);
-    expect(slot).toBe(model.nextSlot);
-    model.set(slot, p);
-    model.nextSlot = (slot + 1) % model.o.capacity;
-  } else if (op.kind === 'update') {
-    if (replay.size === 0) return;
-    const indices = op.picks.map(([at]) => Math.floor(at * replay.size));
-    const tds = op.picks.map(([, td]) => td);
-    replay.updatePriorities(indices, Float64Array.from(tds));
-    indices.forEach((slot, i) => {
-      model.set(slot, model.priorityOf(tds[i]!));
-    });
-  } else {
-    if (replay.size === 0) return;
-    const beta = model.beta();
-    const minP = Math.min(...model.priorities);
-    const batch = replay.sample(op.batchSize, createRng(op.seed));
-    model.sampleCalls++;
-    batch.indices.forEach((slot, k) => {
-      const p = model.priorities[slot]!;
-      expect(batch.items[k]).toBe(replay.get(slot));
-      expect(batch.weights[k]).toBe(Math.fround((minP / p) ** beta));
-      expect(batch.weights[k]).toBeLessThanOrEqual(1);
-    });
-  }
-}
+type Real = PrioritizedReplay<number>;
 
-function checkAgainstModel(replay: PrioritizedReplay<number>, model: Model) {
+/** The model's invariants hold of the real memory after every command. */
+function checkAgainstModel(model: Model, replay: Real) {
   expect(replay.size).toBe(model.priorities.length);
   let sum = 0;
   for (let i = 0; i < replay.size; i++) {
@@ -109,17 +59,95 @@ function checkAgainstModel(replay: PrioritizedReplay<number>, model: Model) {
   expect(replay.beta).toBe(model.beta());
 }
 
+/** add(item, tdError?): the next slot, priority from the TD error or the running maximum. */
+class AddCommand implements fc.Command<Model, Real> {
+  constructor(readonly tdError: number | undefined) {}
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, replay: Real): void {
+    const p = this.tdError === undefined ? model.maxPriority : model.priorityOf(this.tdError);
+    const slot = replay.add(model.added++, this.tdError);
+    expect(slot).toBe(model.nextSlot);
+    model.set(slot, p);
+    model.nextSlot = (slot + 1) % model.o.capacity;
+    checkAgainstModel(model, replay);
+  }
+  toString(): string {
+    return `add(${this.tdError})`;
+  }
+}
+
+/** updatePriorities(indices, tdErrors): positions given as fractions of the size. */
+class UpdateCommand implements fc.Command<Model, Real> {
+  constructor(readonly picks: readonly [number, number][]) {}
+  check(model: Readonly<Model>): boolean {
+    return model.priorities.length > 0;
+  }
+  run(model: Model, replay: Real): void {
+    const indices = this.picks.map(([at]) => Math.floor(at * replay.size));
+    const tds = this.picks.map(([, td]) => td);
+    replay.updatePriorities(indices, Float64Array.from(tds));
+    indices.forEach((slot, i) => {
+      model.set(slot, model.priorityOf(tds[i]!));
+    });
+    checkAgainstModel(model, replay);
+  }
+  toString(): string {
+    return `update(${JSON.stringify(this.picks)})`;
+  }
+}
+
+/** sample(batchSize, rng): weights (min p / p)^β, then β moves one step. */
+class SampleCommand implements fc.Command<Model, Real> {
+  constructor(
+    readonly batchSize: number,
+    readonly seed: number,
+  ) {}
+  check(model: Readonly<Model>): boolean {
+    return model.priorities.length > 0;
+  }
+  run(model: Model, replay: Real): void {
+    const beta = model.beta();
+    const minP = Math.min(...model.priorities);
+    const batch = replay.sample(this.batchSize, createRng(this.seed));
+    model.sampleCalls++;
+    batch.indices.forEach((slot, k) => {
+      const p = model.priorities[slot]!;
+      expect(batch.items[k]).toBe(replay.get(slot));
+      expect(batch.weights[k]).toBe(Math.fround((minP / p) ** beta));
+      expect(batch.weights[k]).toBeLessThanOrEqual(1);
+    });
+    checkAgainstModel(model, replay);
+  }
+  toString(): string {
+    return `sample(${this.batchSize}, seed ${this.seed})`;
+  }
+}
+
+const commandsArb = fc.commands(
+  [
+    fc.option(tdErrorArb, { nil: undefined }).map((td) => new AddCommand(td)),
+    fc
+      .array(fc.tuple(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), tdErrorArb), {
+        maxLength: 6,
+      })
+      .map((picks) => new UpdateCommand(picks)),
+    fc
+      .tuple(fc.integer({ min: 1, max: 8 }), fc.nat())
+      .map(([batchSize, seed]) => new SampleCommand(batchSize, seed)),
+  ],
+  { maxCommands: 60 },
+);
+
 describe('PrioritizedReplay', () => {
   it('matches the PER rules after any sequence of adds, updates and samples (sum-tree total, max priority, weights, β)', () => {
     fc.assert(
-      fc.property(optionsArb, fc.array(opArb, { maxLength: 60 }), (options, ops) => {
-        const replay = new PrioritizedReplay<number>(options);
-        const model = new Model(options);
-        const counter = { n: 0 };
-        for (const op of ops) {
-          run(replay, model, op, counter);
-          checkAgainstModel(replay, model);
-        }
+      fc.property(optionsArb, commandsArb, (options, commands) => {
+        fc.modelRun(
+          () => ({ model: new Model(options), real: new PrioritizedReplay<number>(options) }),
+          commands,
+        );
       }),
     );
   });
@@ -267,43 +295,6 @@ describe('PrioritizedReplay', () => {
     );
   });
 
-  it('state() and fromState() continue bit-identically, β and max priority included', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(trajectoryArb, fc.option(tdErrorArb, { nil: undefined })), {
-          minLength: 1,
-          maxLength: 30,
-        }),
-        fc.array(fc.tuple(trajectoryArb, tdErrorArb), { maxLength: 10 }),
-        fc.nat(),
-        (before, after, seed) => {
-          const original = new PrioritizedReplay({ capacity: 8, betaStep: 0.05 });
-          const rng = createRng(seed);
-          for (const [t, td] of before) {
-            original.add(t, td);
-            original.sample(3, rng);
-          }
-          const restored = PrioritizedReplay.fromState(structuredClone(original.state()));
-          expect(restored.state()).toEqual(original.state());
-          const rngA = createRng(seed + 1);
-          const rngB = createRng(seed + 1);
-          for (const [t, td] of after) {
-            const x = original.sample(4, rngA);
-            const y = restored.sample(4, rngB);
-            expect(y.indices).toEqual(x.indices);
-            expect(y.weights).toEqual(x.weights);
-            original.updatePriorities(x.indices, [td, -td, td / 2, 0]);
-            restored.updatePriorities(y.indices, [td, -td, td / 2, 0]);
-            original.add(t);
-            restored.add(t);
-          }
-          expect(restored.state()).toEqual(original.state());
-        },
-      ),
-      { numRuns: 50 },
-    );
-  });
-
   it('fromState rejects a broken state with a clear code', () => {
     const replay = new PrioritizedReplay({ capacity: 4 });
     replay.add(makeTrajectory(), 0.5);
@@ -353,4 +344,45 @@ describe('PrioritizedReplay', () => {
     expectSonaError(() => new PrioritizedReplay({ epsilon: 0 }), 'OUT_OF_RANGE');
     expectSonaError(() => new PrioritizedReplay({ beta0: Number.NaN }), 'NON_FINITE');
   });
+});
+
+describeStateLaws('PrioritizedReplay', {
+  // Added to and sampled from (β has moved), some items with a TD error and some without.
+  recipe: fc.tuple(
+    fc.array(fc.tuple(trajectoryArb, fc.option(tdErrorArb, { nil: undefined })), {
+      minLength: 1,
+      maxLength: 30,
+    }),
+    fc.nat(),
+  ),
+  build: ([before, seed]) => {
+    const replay = new PrioritizedReplay({ capacity: 8, betaStep: 0.05 });
+    const rng = createRng(seed);
+    for (const [t, td] of before) {
+      replay.add(t, td);
+      replay.sample(3, rng);
+    }
+    return replay;
+  },
+  state: (replay) => replay.state(),
+  fromState: (state) => PrioritizedReplay.fromState(state),
+  kind: 'prioritized',
+  copies: false, // it holds the caller's items, not copies of them
+  continuation: {
+    // β and the max priority are part of what continues.
+    input: ([, seed]) =>
+      fc.tuple(fc.array(fc.tuple(trajectoryArb, tdErrorArb), { maxLength: 10 }), fc.constant(seed)),
+    run: (replay, [after, seed]) => {
+      const rng = createRng(seed + 1);
+      const batches = [];
+      for (const [t, td] of after) {
+        const batch = replay.sample(4, rng);
+        batches.push(batch);
+        replay.updatePriorities(batch.indices, [td, -td, td / 2, 0]);
+        replay.add(t);
+      }
+      return batches;
+    },
+  },
+  numRuns: 50,
 });

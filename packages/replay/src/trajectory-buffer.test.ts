@@ -2,6 +2,7 @@ import { type SonaErrorCode, TASK_TYPES, type Trajectory } from '@sona/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectSonaError } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { makeTrajectory, trajectoryArb } from './test-support';
 import { TrajectoryBuffer, type TrajectoryBufferState } from './trajectory-buffer';
 
@@ -97,28 +98,6 @@ describe('TrajectoryBuffer', () => {
     );
   });
 
-  it('state round trip continues exactly', () => {
-    fc.assert(
-      fc.property(
-        optionsArb,
-        fc.array(trajectoryArb, { maxLength: 40 }),
-        fc.array(trajectoryArb, { maxLength: 20 }),
-        (options, before, after) => {
-          const original = new TrajectoryBuffer(options);
-          for (const t of before) original.push(t);
-          const restored = TrajectoryBuffer.fromState(structuredClone(original.state()));
-          for (const t of after) {
-            original.push(t);
-            restored.push(t);
-          }
-          expect(restored.state()).toEqual(original.state());
-          expect(restored.stats()).toEqual(original.stats());
-        },
-      ),
-      { numRuns: 50 },
-    );
-  });
-
   it('bad input raises a SonaError and leaves the buffer as it was', () => {
     const buffer = new TrajectoryBuffer({ capacity: 2 });
     buffer.push(makeTrajectory());
@@ -151,4 +130,24 @@ describe('TrajectoryBuffer', () => {
       'INVALID_STATE',
     );
   });
+});
+
+describeStateLaws('TrajectoryBuffer', {
+  recipe: fc.tuple(optionsArb, fc.array(trajectoryArb, { maxLength: 40 })),
+  build: ([options, before]) => {
+    const buffer = new TrajectoryBuffer(options);
+    for (const t of before) buffer.push(t);
+    return buffer;
+  },
+  state: (buffer) => buffer.state(),
+  fromState: (state) => TrajectoryBuffer.fromState(state),
+  kind: 'trajectory-buffer',
+  continuation: {
+    input: () => fc.array(trajectoryArb, { maxLength: 20 }),
+    run: (buffer, after) => {
+      for (const t of after) buffer.push(t);
+      return buffer.stats();
+    },
+  },
+  numRuns: 50,
 });

@@ -128,12 +128,13 @@ export class TrajectoryBuffer implements Iterable<Trajectory> {
     return { ...summarise(this.size, quality, successes), byType };
   }
 
+  /** Plain data; the trajectories are copies (the buffer owns its own, see `push`). */
   state(): TrajectoryBufferState {
     return {
       kind: 'trajectory-buffer',
       capacity: this.capacity,
       keepFraction: this.keepFraction,
-      trajectories: this.#trajectories.slice(),
+      trajectories: this.#trajectories.map((t) => ({ ...t, embedding: t.embedding.slice() })),
     };
   }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chiSquareTest } from '../../../tools/testing/chi-square';
 import { expectSonaError } from '../../../tools/testing/sona-error';
+import { describeStateLaws } from '../../../tools/testing/state-laws';
 import { PatternReplay } from './pattern-replay';
 import { makeTrajectory, tiedQualityArb, trajectoryArb } from './test-support';
 import { UniformReplay } from './uniform-replay';
@@ -40,25 +41,6 @@ describe('UniformReplay', () => {
       expect(batch.weights.every((w) => w === 1)).toBe(true);
     }
     expect(chiSquareTest(counts, new Array(7).fill(1 / 7)).pValue).toBeGreaterThan(0.001);
-  });
-
-  it('state round trip continues exactly', () => {
-    fc.assert(
-      fc.property(
-        fc.array(trajectoryArb, { minLength: 1, maxLength: 20 }),
-        fc.nat(),
-        (items, seed) => {
-          const original = new UniformReplay({ capacity: 6 });
-          for (const t of items) original.add(t, t.tdError);
-          const restored = UniformReplay.fromState(structuredClone(original.state()));
-          original.add(items[0]!);
-          restored.add(items[0]!);
-          expect(restored.sample(5, createRng(seed))).toEqual(original.sample(5, createRng(seed)));
-          expect(restored.state()).toEqual(original.state());
-        },
-      ),
-      { numRuns: 50 },
-    );
   });
 
   it('bad input raises a SonaError and changes nothing', () => {
@@ -118,23 +100,6 @@ describe('PatternReplay', () => {
     expect(chiSquareTest(counts, new Array(10).fill(0.1)).pValue).toBeGreaterThan(0.001);
   });
 
-  it('state round trip continues exactly', () => {
-    fc.assert(
-      fc.property(
-        fc.array(trajectoryArb, { minLength: 1, maxLength: 30 }),
-        trajectoryArb,
-        (items, next) => {
-          const original = new PatternReplay();
-          for (const t of items) original.add(t);
-          const restored = PatternReplay.fromState(structuredClone(original.state()));
-          expect(restored.add(next)).toBe(original.add(next));
-          expect(restored.state()).toEqual(original.state());
-        },
-      ),
-      { numRuns: 50 },
-    );
-  });
-
   it('bad input raises a SonaError and changes nothing', () => {
     const replay = new PatternReplay({ keep: 2 });
     expectSonaError(() => replay.sample(1, createRng(1)), 'EMPTY_INPUT');
@@ -150,4 +115,43 @@ describe('PatternReplay', () => {
     expectSonaError(() => PatternReplay.fromState(unordered), 'INVALID_STATE');
     expectSonaError(() => new PatternReplay({ keep: 0 }), 'OUT_OF_RANGE');
   });
+});
+
+describeStateLaws('UniformReplay', {
+  recipe: fc.array(trajectoryArb, { minLength: 1, maxLength: 20 }),
+  build: (items) => {
+    const replay = new UniformReplay({ capacity: 6 });
+    for (const t of items) replay.add(t, t.tdError);
+    return replay;
+  },
+  state: (replay) => replay.state(),
+  fromState: (state) => UniformReplay.fromState(state),
+  kind: 'uniform',
+  copies: false, // it holds the caller's items, not copies of them
+  continuation: {
+    input: (items) => fc.tuple(fc.constant(items[0]!), fc.nat()),
+    run: (replay, [next, seed]) => {
+      replay.add(next);
+      return replay.sample(5, createRng(seed));
+    },
+  },
+  numRuns: 50,
+});
+
+describeStateLaws('PatternReplay', {
+  recipe: fc.array(trajectoryArb, { minLength: 1, maxLength: 30 }),
+  build: (items) => {
+    const replay = new PatternReplay();
+    for (const t of items) replay.add(t);
+    return replay;
+  },
+  state: (replay) => replay.state(),
+  fromState: (state) => PatternReplay.fromState(state),
+  kind: 'pattern',
+  copies: false, // it holds the caller's items, not copies of them
+  continuation: {
+    input: () => trajectoryArb,
+    run: (replay, next) => replay.add(next),
+  },
+  numRuns: 50,
 });
