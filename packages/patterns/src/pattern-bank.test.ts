@@ -65,7 +65,7 @@ const scenarioArb = fc.record({
 const NEAR = 1e-5;
 
 function similarities(bank: PatternBank, embedding: Float32Array): number[] {
-  return bank.patterns.map((p) => cosine64(embedding, p.centroid));
+  return bank.patterns().map((p) => cosine64(embedding, p.centroid));
 }
 
 describe('PatternBank extraction', () => {
@@ -87,7 +87,7 @@ describe('PatternBank extraction', () => {
         expect(summary.candidates).toBeLessThanOrEqual(summary.clusters);
         if (m >= options.minPerPattern) expect(bank.size).toBeGreaterThanOrEqual(1);
         let members = 0;
-        for (const p of bank.patterns) {
+        for (const p of bank.patterns()) {
           expect(p.count).toBeGreaterThanOrEqual(options.minPerPattern);
           expect(p.quality).toBeGreaterThanOrEqual(0.35 - 1e-12);
           expect(p.quality).toBeLessThanOrEqual(1);
@@ -118,8 +118,8 @@ describe('PatternBank extraction', () => {
         const trajectories = synthetic(seed, count);
         const bank = new PatternBank(options);
         const summary = bank.extract(trajectories, createRng(seed));
-        const trials = bank.patterns.map(() => new Map<string, number>());
-        const successes = bank.patterns.map(() => new Map<string, number>());
+        const trials = bank.patterns().map(() => new Map<string, number>());
+        const successes = bank.patterns().map(() => new Map<string, number>());
         let attributed = 0;
         let uncertain = 0;
         for (const t of trajectories) {
@@ -141,14 +141,16 @@ describe('PatternBank extraction', () => {
         }
         fc.pre(uncertain === 0);
         expect(summary.attributed).toBe(attributed);
-        bank.patterns.forEach((p, i) => {
+        bank.patterns().forEach((p, i) => {
           for (const record of p.arms) {
             expect(record.trials).toBe(trials[i]!.get(record.arm) ?? 0);
             expect(record.successes).toBe(successes[i]!.get(record.arm) ?? 0);
           }
         });
         // Failures count as trials: a rate can fall below 1.
-        const failuresSeen = bank.patterns.some((p) => p.arms.some((r) => r.trials > r.successes));
+        const failuresSeen = bank
+          .patterns()
+          .some((p) => p.arms.some((r) => r.trials > r.successes));
         const failuresNear = trajectories.some((t) => !t.success);
         if (bank.size > 0 && failuresNear && attributed === trajectories.length)
           expect(failuresSeen).toBe(true);

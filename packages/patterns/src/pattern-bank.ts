@@ -172,7 +172,8 @@ export class PatternBank {
     return this.#dim;
   }
 
-  get patterns(): readonly Pattern[] {
+  /** The patterns, in selection order (a method, like `centroids()` and `engine.patterns()`). */
+  patterns(): readonly Pattern[] {
     return this.#patterns;
   }
 

@@ -19,8 +19,12 @@ export interface ReplaySample<T> {
 export interface ReplayStrategy<T> {
   /** Items currently held. */
   readonly size: number;
-  /** Stores an item; `tdError` (finite) is its TD error where the strategy uses one. */
-  add(item: T, tdError?: number): void;
+  /**
+   * Stores an item; `tdError` (finite) is its TD error where the strategy uses one. Returns the
+   * slot the item went to (`UniformReplay`, `PrioritizedReplay`) or whether the memory kept it
+   * (`PatternReplay`, which keeps only the best).
+   */
+  add(item: T, tdError?: number): number | boolean;
   sample(batchSize: number, rng: Rng): ReplaySample<T>;
   /** New TD errors for items of the last batch; strategies without priorities only validate. */
   updatePriorities(indices: ArrayLike<number>, tdErrors: ArrayLike<number>): void;
