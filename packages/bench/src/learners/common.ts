@@ -4,7 +4,14 @@
  * The seam types come from one place (`../learner`), so moving them is one import line.
  */
 import { type Arm, SonaError, type Task, type Trajectory } from '@sona/core';
-import type { EpochSummary, Outcome } from '../learner';
+import type {
+  Choice,
+  ChooseOptions,
+  EpochSummary,
+  Learner,
+  LearnerFactoryArgs,
+  Outcome,
+} from '../learner';
 
 /** Indices (ascending) of the offered arms, or of every arm when none are given. */
 export function offeredIndices(
@@ -114,5 +121,41 @@ export class EpochTally {
 
   state(): { epoch: number; attempts: number; successes: number } {
     return { epoch: this.#epoch, attempts: this.#attempts, successes: this.#successes };
+  }
+}
+
+/**
+ * The part of `Learner` every built-in baseline shares: `record` tallies the attempt and returns
+ * its trajectory around the learner's own `learn`, training tasks are picked uniformly from the
+ * learner's stream, `endEpoch` closes the tally.
+ */
+export abstract class BaselineLearner implements Learner {
+  protected readonly args: LearnerFactoryArgs;
+  protected readonly tally = new EpochTally();
+
+  constructor(args: LearnerFactoryArgs) {
+    this.args = args;
+  }
+
+  abstract choose(task: Task, options?: ChooseOptions): Choice;
+  abstract stats(): Record<string, unknown>;
+  abstract state(): unknown;
+
+  /** Learns from the outcome of arm `a` on `task`; returns the confidence it had before. */
+  protected abstract learn(task: Task, a: number, outcome: Outcome): number;
+
+  record(task: Task, arm: Arm, outcome: Outcome): Trajectory {
+    const a = armIndexOf(this.args.arms, arm);
+    const confidence = this.learn(task, a, outcome);
+    this.tally.add(outcome, confidence);
+    return trajectoryOf(task, arm, outcome, confidence, this.tally.epoch + 1);
+  }
+
+  pickTask(candidates: readonly Task[]): Task {
+    return this.args.rng.pick(candidates);
+  }
+
+  endEpoch(): EpochSummary {
+    return this.tally.end();
   }
 }

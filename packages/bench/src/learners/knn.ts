@@ -1,14 +1,12 @@
-import type { Arm, Task, Trajectory } from '@sona/core';
+import type { Task } from '@sona/core';
 import type {
   Choice,
   ChooseOptions,
-  EpochSummary,
-  Learner,
   LearnerFactory,
   LearnerFactoryArgs,
   Outcome,
 } from '../learner';
-import { argmaxAmong, armIndexOf, EpochTally, offeredIndices, trajectoryOf } from './common';
+import { argmaxAmong, BaselineLearner, offeredIndices } from './common';
 
 /** Textbook defaults, fixed before any run. */
 export const KNN_DEFAULTS = {
@@ -65,13 +63,11 @@ export function topK(values: Float64Array, k: number): Int32Array {
  * (`explore: false`) takes the best score. Confidence: the chosen arm's score, in (0, 1).
  * Training tasks are picked uniformly.
  */
-export class KnnLearner implements Learner {
-  readonly #args: LearnerFactoryArgs;
+export class KnnLearner extends BaselineLearner {
   readonly #memory: Memory[][];
-  readonly #tally = new EpochTally();
 
   constructor(args: LearnerFactoryArgs) {
-    this.#args = args;
+    super(args);
     this.#memory = args.arms.map(() => []);
   }
 
@@ -100,7 +96,7 @@ export class KnnLearner implements Learner {
   }
 
   choose(task: Task, options: ChooseOptions = {}): Choice {
-    const { arms, rng } = this.#args;
+    const { arms, rng } = this.args;
     const offered = offeredIndices(arms, options.arms);
     const scores = this.scores(task);
     let a = argmaxAmong(scores, offered);
@@ -110,21 +106,11 @@ export class KnnLearner implements Learner {
     return { arm: arms[a]!, confidence: scores[a]!, scores };
   }
 
-  record(task: Task, arm: Arm, outcome: Outcome): Trajectory {
-    const a = armIndexOf(this.#args.arms, arm);
+  protected learn(task: Task, a: number, outcome: Outcome): number {
     const unit = unitVector(task.embedding);
     const confidence = Math.fround(this.#score(a, unit));
     this.#memory[a]!.push({ unit, success: outcome.success });
-    this.#tally.add(outcome, confidence);
-    return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
-  }
-
-  pickTask(candidates: readonly Task[]): Task {
-    return this.#args.rng.pick(candidates);
-  }
-
-  endEpoch(): EpochSummary {
-    return this.#tally.end();
+    return confidence;
   }
 
   stats(): Record<string, unknown> {
@@ -133,18 +119,18 @@ export class KnnLearner implements Learner {
       k: KNN_DEFAULTS.k,
       epsilon: KNN_DEFAULTS.epsilon,
       memories: this.#memory.reduce((n, m) => n + m.length, 0),
-      ...this.#tally.state(),
+      ...this.tally.state(),
     };
   }
 
   state(): unknown {
     return {
       kind: 'knn',
-      tally: this.#tally.state(),
+      tally: this.tally.state(),
       memory: this.#memory.map((memories) =>
         memories.map((m) => ({ unit: m.unit.slice(), success: m.success })),
       ),
-      rng: this.#args.rng.state(),
+      rng: this.args.rng.state(),
     };
   }
 }

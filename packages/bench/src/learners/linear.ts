@@ -1,22 +1,12 @@
-import type { Arm, Task, Trajectory } from '@sona/core';
+import type { Task } from '@sona/core';
 import type {
   Choice,
   ChooseOptions,
-  EpochSummary,
-  Learner,
   LearnerFactory,
   LearnerFactoryArgs,
   Outcome,
 } from '../learner';
-import {
-  argmaxAmong,
-  armIndexOf,
-  clip01,
-  EpochTally,
-  offeredIndices,
-  reward,
-  trajectoryOf,
-} from './common';
+import { argmaxAmong, BaselineLearner, clip01, offeredIndices, reward } from './common';
 import { RidgeModel, withBias } from './math/ridge';
 
 /** Textbook defaults, fixed before any run (see each learner's comment for the source). */
@@ -35,14 +25,12 @@ export const LINEAR_DEFAULTS = {
  * chosen arm's prediction xᵀθ̂_a clipped to [0, 1] (ridge regression of a 0/1 reward estimates
  * its probability, but is not confined to [0, 1]). Training tasks are picked uniformly.
  */
-abstract class DisjointLinearLearner implements Learner {
-  protected readonly args: LearnerFactoryArgs;
+abstract class DisjointLinearLearner extends BaselineLearner {
   protected readonly models: RidgeModel[];
   readonly #x: Float64Array;
-  readonly #tally = new EpochTally();
 
   constructor(args: LearnerFactoryArgs) {
-    this.args = args;
+    super(args);
     this.models = args.arms.map(() => new RidgeModel(args.dim + 1, LINEAR_DEFAULTS.ridge));
     this.#x = new Float64Array(args.dim + 1);
   }
@@ -80,21 +68,11 @@ abstract class DisjointLinearLearner implements Learner {
     };
   }
 
-  record(task: Task, arm: Arm, outcome: Outcome): Trajectory {
-    const a = armIndexOf(this.args.arms, arm);
+  protected learn(task: Task, a: number, outcome: Outcome): number {
     const x = this.#features(task);
     const confidence = clip01(Math.fround(this.models[a]!.mean(x)));
     this.models[a]!.update(x, reward(outcome));
-    this.#tally.add(outcome, confidence);
-    return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
-  }
-
-  pickTask(candidates: readonly Task[]): Task {
-    return this.args.rng.pick(candidates);
-  }
-
-  endEpoch(): EpochSummary {
-    return this.#tally.end();
+    return confidence;
   }
 
   stats(): Record<string, unknown> {
@@ -102,14 +80,14 @@ abstract class DisjointLinearLearner implements Learner {
       learner: this.kind,
       features: this.args.dim + 1,
       ridge: LINEAR_DEFAULTS.ridge,
-      ...this.#tally.state(),
+      ...this.tally.state(),
     };
   }
 
   state(): unknown {
     return {
       kind: this.kind,
-      tally: this.#tally.state(),
+      tally: this.tally.state(),
       arms: this.models.map((m) => m.state()),
       rng: this.args.rng.state(),
     };

@@ -1,14 +1,12 @@
-import type { Task, Trajectory } from '@sona/core';
+import type { Task } from '@sona/core';
 import type {
   Choice,
   ChooseOptions,
-  EpochSummary,
-  Learner,
   LearnerFactory,
   LearnerFactoryArgs,
   Outcome,
 } from '../learner';
-import { armIndexOf, EpochTally, offeredIndices, trajectoryOf } from './common';
+import { BaselineLearner, offeredIndices } from './common';
 
 /** FNV-1a of a string, mixed with a salt: a fixed pseudo-random arm per task, without RNG draws. */
 function hashString(s: string, salt: number): number {
@@ -26,15 +24,13 @@ function hashString(s: string, salt: number): number {
  * Its confidence is the chosen arm's observed success rate with Laplace smoothing, and it picks
  * training tasks uniformly. Its learned rate estimates the base rate.
  */
-export class UniformRandomLearner implements Learner {
-  readonly #args: LearnerFactoryArgs;
+export class UniformRandomLearner extends BaselineLearner {
   readonly #salt: number;
   readonly #successes: Float64Array;
   readonly #attempts: Float64Array;
-  readonly #tally = new EpochTally();
 
   constructor(args: LearnerFactoryArgs) {
-    this.#args = args;
+    super(args);
     this.#salt = args.rng.uint32();
     this.#successes = new Float64Array(args.arms.length);
     this.#attempts = new Float64Array(args.arms.length);
@@ -45,7 +41,7 @@ export class UniformRandomLearner implements Learner {
   }
 
   choose(task: Task, options: ChooseOptions = {}): Choice {
-    const { arms, rng } = this.#args;
+    const { arms, rng } = this.args;
     const offered = offeredIndices(arms, options.arms);
     const pick =
       options.explore === false
@@ -56,21 +52,11 @@ export class UniformRandomLearner implements Learner {
     return { arm: arms[a]!, confidence: scores[a]!, scores };
   }
 
-  record(task: Task, arm: string, outcome: Outcome): Trajectory {
-    const a = armIndexOf(this.#args.arms, arm);
+  protected learn(_task: Task, a: number, outcome: Outcome): number {
     const confidence = (this.#successes[a]! + 1) / (this.#attempts[a]! + 2);
     this.#attempts[a]! += 1;
     if (outcome.success) this.#successes[a]! += 1;
-    this.#tally.add(outcome, confidence);
-    return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
-  }
-
-  pickTask(candidates: readonly Task[]): Task {
-    return this.#args.rng.pick(candidates);
-  }
-
-  endEpoch(): EpochSummary {
-    return this.#tally.end();
+    return confidence;
   }
 
   stats(): Record<string, unknown> {
@@ -80,17 +66,17 @@ export class UniformRandomLearner implements Learner {
       attempts += this.#attempts[a]!;
       successes += this.#successes[a]!;
     }
-    return { learner: 'uniform-random', epochs: this.#tally.epoch, attempts, successes };
+    return { learner: 'uniform-random', epochs: this.tally.epoch, attempts, successes };
   }
 
   state(): unknown {
     return {
       kind: 'uniform-random',
-      epoch: this.#tally.epoch,
+      epoch: this.tally.epoch,
       salt: this.#salt,
       attempts: Array.from(this.#attempts),
       successes: Array.from(this.#successes),
-      rng: this.#args.rng.state(),
+      rng: this.args.rng.state(),
     };
   }
 }

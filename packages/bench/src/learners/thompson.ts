@@ -1,14 +1,12 @@
-import type { Arm, Task, Trajectory } from '@sona/core';
+import type { Task } from '@sona/core';
 import type {
   Choice,
   ChooseOptions,
-  EpochSummary,
-  Learner,
   LearnerFactory,
   LearnerFactoryArgs,
   Outcome,
 } from '../learner';
-import { argmaxAmong, armIndexOf, EpochTally, offeredIndices, trajectoryOf } from './common';
+import { argmaxAmong, BaselineLearner, offeredIndices } from './common';
 import { TypeArmCounts } from './counts';
 import { sampleBeta } from './math/beta';
 
@@ -20,18 +18,16 @@ import { sampleBeta } from './math/beta';
  * mean. Confidence: the chosen arm's posterior mean (1 + s) / (2 + n), a probability in (0, 1).
  * The embedding is not used. Training tasks are picked uniformly.
  */
-export class ThompsonLearner implements Learner {
-  readonly #args: LearnerFactoryArgs;
+export class ThompsonLearner extends BaselineLearner {
   readonly #counts: TypeArmCounts;
-  readonly #tally = new EpochTally();
 
   constructor(args: LearnerFactoryArgs) {
-    this.#args = args;
+    super(args);
     this.#counts = new TypeArmCounts(args.arms.length);
   }
 
   choose(task: Task, options: ChooseOptions = {}): Choice {
-    const { arms, rng } = this.#args;
+    const { arms, rng } = this.args;
     const offered = offeredIndices(arms, options.arms);
     const means = this.#counts.posteriorMeans(task.type);
     let a: number;
@@ -47,32 +43,22 @@ export class ThompsonLearner implements Learner {
     return { arm: arms[a]!, confidence: means[a]!, scores: means };
   }
 
-  record(task: Task, arm: Arm, outcome: Outcome): Trajectory {
-    const a = armIndexOf(this.#args.arms, arm);
+  protected learn(task: Task, a: number, outcome: Outcome): number {
     const confidence = this.#counts.posteriorMeans(task.type)[a]!;
     this.#counts.add(task.type, a, outcome.success);
-    this.#tally.add(outcome, confidence);
-    return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
-  }
-
-  pickTask(candidates: readonly Task[]): Task {
-    return this.#args.rng.pick(candidates);
-  }
-
-  endEpoch(): EpochSummary {
-    return this.#tally.end();
+    return confidence;
   }
 
   stats(): Record<string, unknown> {
-    return { learner: 'thompson', prior: 'Beta(1, 1) per task type × arm', ...this.#tally.state() };
+    return { learner: 'thompson', prior: 'Beta(1, 1) per task type × arm', ...this.tally.state() };
   }
 
   state(): unknown {
     return {
       kind: 'thompson',
-      tally: this.#tally.state(),
+      tally: this.tally.state(),
       counts: this.#counts.state(),
-      rng: this.#args.rng.state(),
+      rng: this.args.rng.state(),
     };
   }
 }

@@ -1,14 +1,12 @@
-import type { Arm, Task, Trajectory } from '@sona/core';
+import type { Task } from '@sona/core';
 import type {
   Choice,
   ChooseOptions,
-  EpochSummary,
-  Learner,
   LearnerFactory,
   LearnerFactoryArgs,
   Outcome,
 } from '../learner';
-import { argmaxAmong, armIndexOf, EpochTally, offeredIndices, trajectoryOf } from './common';
+import { argmaxAmong, BaselineLearner, offeredIndices } from './common';
 import { TypeArmCounts } from './counts';
 
 /**
@@ -20,13 +18,11 @@ import { TypeArmCounts } from './counts';
  * estimate (1 + s_j) / (2 + n_j) (a Beta(1, 1) posterior mean: defined for untried arms, never 0
  * or 1 after one try). The embedding is not used. Training tasks are picked uniformly.
  */
-export class Ucb1Learner implements Learner {
-  readonly #args: LearnerFactoryArgs;
+export class Ucb1Learner extends BaselineLearner {
   readonly #counts: TypeArmCounts;
-  readonly #tally = new EpochTally();
 
   constructor(args: LearnerFactoryArgs) {
-    this.#args = args;
+    super(args);
     this.#counts = new TypeArmCounts(args.arms.length);
   }
 
@@ -41,7 +37,7 @@ export class Ucb1Learner implements Learner {
   }
 
   choose(task: Task, options: ChooseOptions = {}): Choice {
-    const { arms } = this.#args;
+    const { arms } = this.args;
     const offered = offeredIndices(arms, options.arms);
     const means = this.#counts.posteriorMeans(task.type);
     const a =
@@ -51,36 +47,26 @@ export class Ucb1Learner implements Learner {
     return { arm: arms[a]!, confidence: means[a]!, scores: means };
   }
 
-  record(task: Task, arm: Arm, outcome: Outcome): Trajectory {
-    const a = armIndexOf(this.#args.arms, arm);
+  protected learn(task: Task, a: number, outcome: Outcome): number {
     const confidence = this.#counts.posteriorMeans(task.type)[a]!;
     this.#counts.add(task.type, a, outcome.success);
-    this.#tally.add(outcome, confidence);
-    return trajectoryOf(task, arm, outcome, confidence, this.#tally.epoch + 1);
-  }
-
-  pickTask(candidates: readonly Task[]): Task {
-    return this.#args.rng.pick(candidates);
-  }
-
-  endEpoch(): EpochSummary {
-    return this.#tally.end();
+    return confidence;
   }
 
   stats(): Record<string, unknown> {
     return {
       learner: 'ucb1',
       exploration: 'sqrt(2 ln n / n_j) per task type',
-      ...this.#tally.state(),
+      ...this.tally.state(),
     };
   }
 
   state(): unknown {
     return {
       kind: 'ucb1',
-      tally: this.#tally.state(),
+      tally: this.tally.state(),
       counts: this.#counts.state(),
-      rng: this.#args.rng.state(),
+      rng: this.args.rng.state(),
     };
   }
 }
