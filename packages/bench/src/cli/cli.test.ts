@@ -71,6 +71,7 @@ describe('sona-bench command line', () => {
         compare: [],
         feedback: 'bandit',
         costWeight: 0,
+        budget: null,
         json: true,
         replay: null,
       },
