@@ -87,7 +87,9 @@ describe('sona-bench command line', () => {
   });
 
   const usageErrors: [string[], RegExp][] = [
-    [['v3', '--fast'], /Unknown option '--fast'/],
+    [['v3', '--fast'], /unknown option --fast/],
+    [['v3', '--mode', 'quick', '--mode', 'full'], /--mode is given twice/],
+    [['v3', '--seed', '1', '--seed=2'], /--seed is given twice/],
     [[], /missing the version/],
     [['v4'], /unknown version "v4"/],
     [['v1', 'v2'], /expected one version/],
@@ -163,8 +165,14 @@ describe('sona-bench command line', () => {
     it(`exits 2 with a clear message for: ${argv.join(' ') || '(nothing)'}`, async () => {
       const { code, stderr, stdout } = await runMain(argv);
       expect(code).toBe(2);
-      expect(stderr).toMatch(message);
-      expect(stderr).toContain('Usage: sona-bench');
+      const lines = stderr.split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^sona-bench: /);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toMatch(/^hint: /);
+      expect(lines[2]).toBe('');
+      expect(stderr).not.toContain('Usage:');
+      expect(stderr).not.toMatch(/To specify a positional argument/);
       expect(stdout).toBe('');
     });
   }
@@ -293,6 +301,55 @@ describe('sona-bench command line', () => {
       expect(code).toBe(2);
       expect(stdout).toBe('');
     }
+  });
+
+  it('a usage error is one line and a hint: did you mean the near option or value, else where the usage is', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['v3', '--mdoe', 'quick'],
+        'sona-bench: unknown option --mdoe\nhint: did you mean --mode <quick|default|full>?\n',
+      ],
+      [
+        ['v3', '--mode', 'quik'],
+        'sona-bench: --mode must be one of quick, default, full, got "quik"\nhint: did you mean quick?\n',
+      ],
+      [
+        ['v3', '--learner', 'thomson'],
+        'sona-bench: --learner must be one of sona, random, thompson, ucb1, linucb, lints, knn, got "thomson"\nhint: did you mean thompson?\n',
+      ],
+      [['v4'], 'sona-bench: unknown version "v4": use v1, v2 or v3\nhint: did you mean v1?\n'],
+      [
+        ['v3', '--frobnicate'],
+        'sona-bench: unknown option --frobnicate\nhint: "sona-bench --help" shows the usage\n',
+      ],
+      [['v3', '--json', '--json'], 'sona-bench: --json is given twice\nhint: give --json once\n'],
+    ];
+    for (const [argv, expected] of cases) {
+      const { code, stderr } = await runMain(argv);
+      expect(code).toBe(2);
+      expect(stderr).toBe(expected);
+    }
+  });
+
+  it('--field repeats (one per field); any other option given twice is refused', () => {
+    const parsed = parseCommandLine(['v1', '--env', 'replay', '--data', 'x', ...REQUIRED]);
+    expect(
+      parsed.help === false && parsed.version === undefined && parsed.options.replay?.fields,
+    ).toEqual({
+      task: 't',
+      arm: 'a',
+      success: 'ok',
+    });
+  });
+
+  it('prints its version with --version and exits 0', async () => {
+    const { code, stdout, stderr } = await runMain(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `sona-bench ${JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version}\n`,
+    );
+    expect(stderr).toBe('');
+    expect((await runMain(['v3', '--version'])).stdout).toMatch(/^sona-bench \d+\.\d+\.\d+/);
   });
 
   it('prints the usage with --help and exits 0', async () => {
@@ -528,7 +585,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
   it('exits 2 on an unknown flag', async () => {
     const { code, stderr } = await runCli(['v3', '--turbo']);
     expect(code).toBe(2);
-    expect(stderr).toContain("Unknown option '--turbo'");
+    expect(stderr).toContain('unknown option --turbo');
   });
 });
 

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { isSonaError } from '@sona/core';
-import { escapeTerminal, terminalJson } from '@sona/core/cli';
+import { escapeTerminal, formatUsageError, terminalJson } from '@sona/core/cli';
+import { version as PACKAGE_VERSION } from '../../package.json';
 import { sonaCheckpoint } from '../learners/sona-checkpoint';
 import { ensureWritableDirectory, sourceStem } from '../output/files';
 import {
@@ -60,11 +61,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     command = parseCommandLine(argv);
   } catch (error) {
-    io.stderr.write(`sona-bench: ${terminalText((error as Error).message)}\n\n${USAGE}`);
+    if (!isSonaError(error, 'USAGE')) throw error;
+    io.stderr.write(formatUsageError(error, 'sona-bench'));
     return EXIT.badInput;
   }
   if (command.help) {
     io.stdout.write(USAGE);
+    return EXIT.done;
+  }
+  if (command.version === true) {
+    io.stdout.write(`sona-bench ${PACKAGE_VERSION}\n`);
     return EXIT.done;
   }
   const options = command.options;
