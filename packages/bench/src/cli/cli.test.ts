@@ -33,6 +33,7 @@ async function runMain(argv: string[]) {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     cwd: tempDir(),
+    env: {},
   });
   return { code, stdout, stderr };
 }
@@ -362,9 +363,14 @@ describe('sona-bench command line', () => {
 const cli = resolve(__dirname, '../../dist/cli.js');
 
 /** Runs the built CLI in a child process without blocking this test worker's event loop. */
+/** This process's environment without the colour switches, so output is plain unless a test says. */
+const PLAIN_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k !== 'FORCE_COLOR' && k !== 'NO_COLOR'),
+);
+
 function runCli(
   args: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = PLAIN_ENV,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env });
@@ -475,6 +481,86 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     writeFileSync(file, syntheticLog({ seed: 9, tasks: 40, costs: [1, 4, 10] }));
     return file;
   };
+
+  it('colours verdicts only on a terminal or with FORCE_COLOR, never with NO_COLOR; the bar is drawn only on a terminal', async () => {
+    const data = syntheticFile();
+    const args = [
+      'v1',
+      '--env',
+      'replay',
+      '--data',
+      data,
+      ...SYNTH_ARGS,
+      '--mode',
+      'quick',
+      '--learner',
+      'random',
+      '--workers',
+      '1',
+    ];
+    const piped = async (env: Record<string, string>) => {
+      const r = await runCli([...args, '--out', tempDir()], { ...PLAIN_ENV, ...env });
+      expect(r.code).toBe(0);
+      return r;
+    };
+    // A real terminal: the CLI under script(1), a pseudo-terminal 60 columns wide; stdout and
+    // stderr both reach it (no newline translation, so lines read as written).
+    const terminal = (env: Record<string, string>) => {
+      const command = `stty cols 60 -onlcr; exec ${[
+        process.execPath,
+        cli,
+        ...args,
+        '--out',
+        tempDir(),
+      ]
+        .map((a) => `'${a}'`)
+        .join(' ')}`;
+      const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+        env: { ...PLAIN_ENV, TERM: 'xterm', ...env },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.status).toBe(0);
+      return r.stdout;
+    };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC.
+    const sgr = /\u001b\[\d+m/g;
+    const plain = await piped({});
+    const forced = await piped({ FORCE_COLOR: '1' });
+    expect(plain.stdout).not.toMatch(sgr);
+    expect(plain.stderr).not.toMatch(/[\r]/);
+    expect(plain.stderr).toMatch(/progress: \d+\/\d+ jobs \(100%\)/);
+    // The learner is random: worse than the oracle, in red when coloured.
+    expect(forced.stdout).toContain('\u001b[31m');
+    const stable = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith('wrote '))
+        .join('\n');
+    expect(stable(forced.stdout.replace(sgr, ''))).toBe(stable(plain.stdout));
+    expect(forced.stderr).not.toContain('\r');
+
+    const tty = terminal({});
+    expect(tty).toContain('\u001b[31m');
+    for (const line of plain.stdout.split('\n').filter((l) => l.includes('oracle'))) {
+      expect(tty.replace(sgr, '')).toContain(line);
+    }
+    const draws = tty.split('\n').filter((l) => l.includes('\r['));
+    expect(draws).toHaveLength(1);
+    const frames = draws[0]!.split('\r').slice(1);
+    for (const f of frames) {
+      expect(f.endsWith('\u001b[K')).toBe(true);
+      expect(f.length - 3).toBeLessThanOrEqual(59);
+    }
+    expect(frames.at(-1)).toMatch(/100% {2}\d+\/\d+ jobs/);
+    const noColor = terminal({ NO_COLOR: '1' });
+    expect(noColor).not.toMatch(sgr);
+    expect(noColor).toContain('\r[');
+    const dumb = terminal({ TERM: 'dumb' });
+    expect(dumb).not.toMatch(sgr);
+    expect(dumb).not.toContain('\r');
+    expect(dumb).toMatch(/progress: \d+\/\d+ jobs \(100%\)/);
+  }, 180_000);
 
   it('replays a log with the same resultHash for 1 or 2 workers (full feedback, a compared learner), as REAL LOGGED DATA', async () => {
     const data = syntheticFile();
