@@ -783,6 +783,24 @@ describe('exit codes: one per class of problem, found before anything runs', () 
     expect(stderr).toMatch(/OUTPUT_UNWRITABLE: cannot write to output folder/);
   });
 
+  it('exits 2 for a checkpoint folder that cannot be written: before running when its name is a file, after when a checkpoint cannot be saved', async () => {
+    const before = tempDir();
+    writeFileSync(join(before, 'checkpoints'), 'not a folder');
+    const a = await runMain(['v1', '--mode', 'quick', '--out', before]);
+    expect(a.stderr).toBe(
+      `sona-bench: OUTPUT_UNWRITABLE: cannot write to output folder '${join(before, 'checkpoints')}': ${join(before, 'checkpoints')} is not a directory\n`,
+    );
+    expect(a.code).toBe(2);
+    expect(readdirSync(before)).toEqual(['checkpoints']);
+    const after = tempDir();
+    mkdirSync(join(after, 'checkpoints', 'Qwen2.5-Coder-7B_v1.json'), { recursive: true });
+    const b = await runCli(['v1', '--mode', 'quick', '--out', after]);
+    expect(b.stderr).toMatch(
+      /the run failed: OUTPUT_UNWRITABLE: cannot write .*Qwen2\.5-Coder-7B_v1\.json: it is a directory/,
+    );
+    expect(b.code).toBe(2);
+  }, 120_000);
+
   it('exits 2 in both environments when the result cannot be written (its name taken by a folder)', async () => {
     const sim = tempDir();
     mkdirSync(join(sim, 'benchmark-v1-quick-random.json'));

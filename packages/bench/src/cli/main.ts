@@ -22,7 +22,7 @@ import {
   pointsText,
   ratioText,
 } from '../output/format';
-import { writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
+import { checkpointFolder, writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
 import { runTitle } from '../protocol/assemble';
 import type { EnvironmentSpec } from '../protocol/context';
 import { schedule } from '../protocol/modes';
@@ -96,6 +96,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let prepared: PreparedRun;
   try {
     ensureWritableDirectory(outDir);
+    if (options.learner === 'sona') ensureWritableDirectory(checkpointFolder(outDir));
     let environment: EnvironmentSpec;
     if (options.replay === null) {
       environment = { kind: 'simulated', profiles: options.profiles };
