@@ -346,10 +346,24 @@ const TITLE_CHAR_WIDTH = 6.6;
  * width (`textLength`) instead of running past the edge, where it would be cut off.
  */
 export function panelTitle(content: string, width: number): string {
-  const room = width - 12;
-  const squeeze = content.length * TITLE_CHAR_WIDTH > room;
-  return text(6, 14, content, {
-    'font-weight': 600,
+  return fitText(6, 14, content, width - 12, TITLE_CHAR_WIDTH, { 'font-weight': 600 });
+}
+
+/**
+ * Text that must stay within `room` pixels: when `charWidth` per character says it may not, it is
+ * drawn squeezed to `room` (`textLength`), so neither end is ever cut off by its panel.
+ */
+export function fitText(
+  x: number,
+  y: number,
+  content: string,
+  room: number,
+  charWidth: number,
+  attrs: Readonly<Record<string, string | number>> = {},
+): string {
+  const squeeze = content.length * charWidth > room;
+  return text(x, y, content, {
+    ...attrs,
     ...(squeeze ? { textLength: room, lengthAdjust: 'spacingAndGlyphs' } : {}),
   });
 }
@@ -708,7 +722,16 @@ export function rateBars(r: BenchmarkResult, m: number): Chart {
     const yy = top + i * (barH + 6);
     const suffix = p.policy.tasks < tasks ? ` (${p.policy.tasks}/${tasks})` : '';
     const label = p.policy.name.length > 38 ? `${p.policy.name.slice(0, 37)}…` : p.policy.name;
-    parts.push(text(left - 8, yy + barH - 4, `${label}${suffix}`, { 'text-anchor': 'end' }));
+    // 11 px text runs up to about 7 px a character (capitals): squeezed to the room left of the bars
+    // when longer, so the start of a long name is never cut off.
+    const shown = `${label}${suffix}`;
+    const room = left - 12;
+    parts.push(
+      text(left - 8, yy + barH - 4, shown, {
+        'text-anchor': 'end',
+        ...(shown.length * 7 > room ? { textLength: room, lengthAdjust: 'spacingAndGlyphs' } : {}),
+      }),
+    );
     parts.push(
       `<rect x="${n(left)}" y="${n(yy)}" width="${n(x(p.policy.rate) - left)}" height="${barH}" fill="${p.colour}" fill-opacity="${p.hollow ? 0.35 : 0.8}"><title>${e(policyTitle(p.policy, tasks))}</title></rect>`,
     );

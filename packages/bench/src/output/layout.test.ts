@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { panelTitle, placeLabels } from './charts';
+import { fitText, panelTitle, placeLabels } from './charts';
 import { htmlCellText, renderHtml } from './document';
 
 type Box = [number, number, number, number];
@@ -68,6 +68,18 @@ describe('panel titles', () => {
     );
     expect(panelTitle('thompson-learner:v3 · ECE 0.110 · Brier 0.136', 250)).toContain(
       'textLength="238" lengthAdjust="spacingAndGlyphs"',
+    );
+  });
+});
+
+describe('names beside bars', () => {
+  it('a name that may not fit its room is squeezed to it, so its start is never cut off', () => {
+    const long = 'always:20250805_openhands-Qwen3-Coder…';
+    expect(fitText(252, 30, long, 248, 7, { 'text-anchor': 'end' })).toBe(
+      `<text x="252" y="30" text-anchor="end" textLength="248" lengthAdjust="spacingAndGlyphs">${long}</text>`,
+    );
+    expect(fitText(252, 30, 'random', 248, 7, { 'text-anchor': 'end' })).toBe(
+      '<text x="252" y="30" text-anchor="end">random</text>',
     );
   });
 });
