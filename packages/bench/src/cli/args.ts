@@ -2,7 +2,8 @@ import { isVersion, type SonaError, type Version } from '@sona/core';
 import { usageError as cliUsageError, didYouMean, parseArgs } from '@sona/core/cli';
 import type { Feedback } from '../environment/environment';
 import { isLearnerName, LEARNER_NAMES, resolveCompare } from '../learners/registry';
-import { isMode, MODES, type Mode } from '../protocol/modes';
+import { MAX_BUDGET } from '../protocol/context';
+import { isMode, MODES, type Mode, type Schedule } from '../protocol/modes';
 import { DEFAULT_MAX_DATA_BYTES } from '../replay/data';
 import { type FieldMapping, parseFieldSpecs } from '../replay/fields';
 import { MAX_NAME_LENGTH } from '../replay/values';
@@ -28,6 +29,8 @@ Options:
                                 each, paired
   --feedback <bandit|full>      bandit: the learner sees only its chosen arm's outcome;
                                 full: also every other arm the task offers   [bandit]
+  --budget <EPOCHSxTASKS>       train for this many epochs of this many tasks instead of
+                                the version's own schedule (compare versions at one budget)
   --json                        print the result JSON on stdout
   --version                     print the version of @sona/bench
   -h, --help                    this help
@@ -80,6 +83,8 @@ export interface CliOptions {
   /** Learners to compare with (resolved: `all` expanded). */
   readonly compare: readonly string[];
   readonly feedback: Feedback;
+  /** `--budget`: epochs and tasks per epoch instead of the version's schedule. */
+  readonly budget: Schedule | null;
   readonly costWeight: number;
   readonly json: boolean;
   /** Set exactly when `env` is `replay`. */
@@ -216,6 +221,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   if (values.out !== undefined && values.out.trim() === '')
     throw usageError('--out needs a folder');
+  let budget: Schedule | null = null;
+  if (values.budget !== undefined) {
+    const match = /^(\d+)x(\d+)$/.exec(values.budget);
+    if (match === null) {
+      throw usageError(`--budget needs EPOCHSxTASKS, e.g. 8x60, got ${shown(values.budget)}`);
+    }
+    budget = {
+      epochs: naturalNumber(match[1]!, '--budget epochs', 1, MAX_BUDGET.epochs),
+      tasksPerEpoch: naturalNumber(match[2]!, '--budget tasks', 1, MAX_BUDGET.tasksPerEpoch),
+    };
+  }
   return {
     help: false,
     options: {
@@ -232,6 +248,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       learner,
       compare,
       feedback,
+      budget,
       costWeight: replay === null ? 0 : replayCostWeight(values),
       json: values.json === true,
       replay,
@@ -327,6 +344,7 @@ const OPTIONS = {
   learner: { type: 'string', value: 'NAME' },
   compare: { type: 'string', value: 'NAME,...' },
   feedback: { type: 'string', value: '<bandit|full>' },
+  budget: { type: 'string', value: 'EPOCHSxTASKS' },
   json: { type: 'boolean' },
   data: { type: 'string', value: 'FILE' },
   field: { type: 'string', value: 'NAME=PATH', multiple: true },
