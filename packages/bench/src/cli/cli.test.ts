@@ -71,6 +71,7 @@ describe('sona-bench command line', () => {
         learner: 'sona',
         compare: [],
         feedback: 'bandit',
+        budget: null,
         costWeight: 0,
         json: true,
         replay: null,
