@@ -73,6 +73,7 @@ describe('sona-bench command line', () => {
         feedback: 'bandit',
         budget: null,
         costWeight: 0,
+        budget: null,
         json: true,
         replay: null,
       },
