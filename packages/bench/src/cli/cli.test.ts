@@ -71,7 +71,6 @@ describe('sona-bench command line', () => {
         learner: 'sona',
         compare: [],
         feedback: 'bandit',
-        budget: null,
         costWeight: 0,
         budget: null,
         json: true,
