@@ -5,7 +5,7 @@
 // Deterministic (no randomness). In the SONA repository, after `npx nx run bench:build`:
 //   node packages/bench/scripts/swebench-text-signal.mjs ../shared/data/swebench-verified/set-a.jsonl
 import { readFileSync } from 'node:fs';
-import { RidgeModel } from '@sona/bench';
+import { RidgeModel } from '@sona/bench/learners';
 import { embedText } from '@sona/embed';
 
 const path = process.argv[2];
