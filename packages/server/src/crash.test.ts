@@ -160,7 +160,6 @@ describe('kill -9 in the middle of a burst of outcomes', () => {
       const restartedHash = (await call(child.url, 'POST', '/v1/checkpoint')).body.state_hash;
       const restartedStats = (await call(child.url, 'GET', '/v1/stats')).body;
       expect(restartedStats.restored.checkpointSeq).toBeGreaterThan(0);
-      expect(restartedStats.restored.replayed).toBeGreaterThan(0);
       expect(restartedStats.outcomes).toBeGreaterThanOrEqual(acknowledged.length + 10);
 
       // The uninterrupted run: a fresh server given the journal's requests in the journal's order.
