@@ -295,7 +295,7 @@ describe('auth', () => {
     const tokenFile = join(temp.dir, 'token');
     writeFileSync(tokenFile, 's3cret-token\n');
     server = await start(temp.dir, { token: 's3cret-token' });
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       {},
       { authorization: 'Bearer wrong' },
       { authorization: 'Basic s3cret-token' },

@@ -93,6 +93,8 @@ export interface RestoreReport {
   readonly replayed: number;
 }
 
+type Waiter = { resolve: () => void; reject: (e: unknown) => void };
+
 const CHECKPOINT_FILE = /^checkpoint-(\d{12})\.json$/;
 
 function checkpointName(seq: number): string {
@@ -121,7 +123,9 @@ export class SonaService {
   #outcomesSinceEpoch: number;
   #lastCheckpoint: CheckpointInfo | null;
   #checkpointing: Promise<CheckpointInfo> | null = null;
-  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #waiters: Waiter[] = [];
+  #syncQueue: Waiter[] = [];
+  #syncing = false;
   #flushScheduled = false;
   #failure: SonaError | null = null;
   #closed = false;
@@ -149,7 +153,7 @@ export class SonaService {
    * journal entry after it. The restored engine is the one that never stopped.
    */
   static async open(options: ServiceOptions): Promise<SonaService> {
-    const store = new Store(options.db, options.sync);
+    const store = new Store(options.db);
     try {
       const identity: StoreIdentity = {
         version: options.version,
@@ -393,7 +397,36 @@ export class SonaService {
         return;
       }
     }
-    for (const waiter of waiters) waiter.resolve();
+    if (this.options.sync === 'full') this.#afterSync(waiters);
+    else for (const waiter of waiters) waiter.resolve();
+  }
+
+  /** Resolves `waiters` after an fsync that starts after their commit (one fsync per group). */
+  #afterSync(waiters: Waiter[]): void {
+    this.#syncQueue.push(...waiters);
+    if (this.#syncing) return;
+    const batch = this.#syncQueue.splice(0);
+    if (batch.length === 0) return;
+    this.#syncing = true;
+    this.#store.sync((error) => {
+      this.#syncing = false;
+      if (error !== null) {
+        this.#waiters.unshift(...batch, ...this.#syncQueue.splice(0));
+        try {
+          this.#fail(error);
+        } catch {
+          return;
+        }
+      }
+      for (const waiter of batch) waiter.resolve();
+      if (this.#syncQueue.length > 0) this.#afterSync([]);
+    });
+  }
+
+  /** Resolves once everything committed so far is as durable as the sync mode promises. */
+  #synced(): Promise<void> {
+    if (this.options.sync !== 'full') return Promise.resolve();
+    return new Promise((resolve, reject) => this.#afterSync([{ resolve, reject }]));
   }
 
   #countsOf(arm: Arm): ArmCounts {
@@ -434,6 +467,8 @@ export class SonaService {
         return this.#lastCheckpoint;
       }
       const checkpoint = this.#snapshot();
+      // The checkpoint must never be ahead of the journal on disk.
+      await this.#synced();
       const file = join(this.options.checkpointDir, checkpointName(seq));
       await saveCheckpoint(file, checkpoint);
       const info = { seq, file, stateHash: checkpoint.stateHash };

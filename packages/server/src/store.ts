@@ -1,3 +1,5 @@
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { SonaError } from '@sona/core';
 import Database from 'better-sqlite3';
 
@@ -6,12 +8,19 @@ import Database from 'better-sqlite3';
  * place in one sequence (`seq`), the order the engine saw them in. Replaying the journal after
  * a checkpoint in `seq` order rebuilds the engine exactly.
  *
- * Writes are grouped: `write` runs inside a transaction that stays open until `commit`, which
- * the service calls once per turn of the event loop, before any response that depends on those
- * writes is sent (a group commit: one fsync for many requests).
+ * Writes are grouped: every insert runs inside a transaction that stays open until `commit`,
+ * which the service calls once per turn of the event loop, before any response that depends on
+ * those writes is sent (a group commit). SQLite runs with `synchronous = NORMAL`, so a commit
+ * reaches the operating system (it survives the process being killed) without waiting for the
+ * disk; in `full` mode `sync` then fsyncs the write-ahead log on libuv's thread pool, and the
+ * responses wait for that fsync (it survives power loss too) while the event loop goes on
+ * serving: one fsync covers every commit made before it started.
  */
 
-/** `full`: an fsync at every commit (survives power loss). `normal`: survives a crash of the process. */
+/**
+ * `full`: a response waits until its writes are fsynced (survives power loss). `normal`: until
+ * they are committed to the operating system (survives the process being killed).
+ */
 export type SyncMode = 'full' | 'normal';
 
 /** The engine settings a database was created with; a restart must use the same. */
@@ -131,13 +140,14 @@ export class Store {
   readonly #db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
   #inTransaction = false;
+  #walFd: number | null = null;
 
-  constructor(path: string, sync: SyncMode) {
+  constructor(path: string) {
     this.path = path;
     try {
       this.#db = new Database(path);
       this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.#db.pragma('synchronous = NORMAL');
       this.#db.pragma('foreign_keys = ON');
       this.#db.exec(SCHEMA);
     } catch (cause) {
@@ -195,7 +205,35 @@ export class Store {
     return this.#inTransaction;
   }
 
-  /** Makes every write since the last commit durable (per the sync mode). */
+  /**
+   * Fsyncs the write-ahead log (and, the first time, its directory) on the thread pool: every
+   * commit made before the call is then on disk.
+   */
+  sync(done: (error: Error | null) => void): void {
+    let fd: number;
+    try {
+      fd = this.#wal();
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    fsync(fd, (error) => done(error));
+  }
+
+  #wal(): number {
+    if (this.#walFd === null) {
+      this.#walFd = openSync(`${this.path}-wal`, 'r');
+      const dir = openSync(dirname(this.path), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+    return this.#walFd;
+  }
+
+  /** Commits every write since the last commit (to the operating system; see `sync`). */
   commit(): void {
     if (!this.#inTransaction) return;
     this.#inTransaction = false;
@@ -371,6 +409,11 @@ export class Store {
 
   close(): void {
     this.rollback();
+    if (this.#walFd !== null) {
+      fsyncSync(this.#walFd);
+      closeSync(this.#walFd);
+      this.#walFd = null;
+    }
     this.#db.close();
   }
 }
