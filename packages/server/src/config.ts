@@ -52,6 +52,35 @@ export const DEFAULTS = {
   modelName: 'sona-serve',
 };
 
+/** What `startServer` needs: the arms (or upstreams); everything else has a default (`DEFAULTS`). */
+export type ServerSettings = Partial<ServerOptions> & { readonly arms: readonly string[] };
+
+/** Fills in the defaults of every setting not given (the checkpoint folder follows the db). */
+export function withDefaults(settings: ServerSettings): ServerOptions {
+  const db = settings.db ?? DEFAULTS.db;
+  return {
+    version: DEFAULTS.version,
+    host: DEFAULTS.host,
+    port: DEFAULTS.port,
+    seed: DEFAULTS.seed,
+    dim: DEFAULTS.dim,
+    epochs: DEFAULTS.epochs,
+    modelParamsB: DEFAULTS.modelParamsB,
+    epochEvery: DEFAULTS.epochEvery,
+    checkpointEvery: DEFAULTS.checkpointEvery,
+    keepCheckpoints: DEFAULTS.keepCheckpoints,
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+    sync: DEFAULTS.sync,
+    upstreams: [],
+    upstreamTimeoutMs: DEFAULTS.upstreamTimeoutMs,
+    defaultType: DEFAULTS.defaultType,
+    modelName: DEFAULTS.modelName,
+    checkpointDir: `${db}.checkpoints`,
+    ...settings,
+    db,
+  };
+}
+
 /** Reads `--config FILE`: a JSON object whose keys are the flag names (without `--`). */
 export function readConfigFile(path: string): RawSettings {
   let text: string;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isSonaError, type SonaError } from '@sona/core';
 import { version as PACKAGE_VERSION } from '../package.json';
+import { type ServerSettings, withDefaults } from './config';
 import { forwardChat, type Upstream } from './proxy';
 import { ServiceError, type ServiceOptions, SonaService } from './service';
 import { parseChoose, parseOutcome, RequestError } from './validate';
@@ -40,7 +41,8 @@ export interface RunningServer {
 export const SERVER_VERSION: string = PACKAGE_VERSION;
 
 /** Starts the service (restoring it from its journal) and the HTTP server in front of it. */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  const options = withDefaults(settings);
   const service = await SonaService.open(options);
   const tokenDigest = options.token === undefined ? null : digest(options.token);
   let inFlight = 0;

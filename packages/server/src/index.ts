@@ -1,5 +1,12 @@
-export type { RawSettings, Setting } from './config';
-export { DEFAULTS, parseUpstream, readConfigFile, resolveSettings, SETTINGS } from './config';
+export type { RawSettings, ServerSettings, Setting } from './config';
+export {
+  DEFAULTS,
+  parseUpstream,
+  readConfigFile,
+  resolveSettings,
+  SETTINGS,
+  withDefaults,
+} from './config';
 export type { RunningServer, ServerOptions } from './http';
 export { SERVER_VERSION, startServer } from './http';
 export type { Upstream } from './proxy';
