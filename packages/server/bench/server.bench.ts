@@ -13,6 +13,9 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Rng } from '@sona/core';
+import { embedText } from '@sona/embed';
+import { SonaEngine } from '@sona/engine';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
@@ -193,11 +196,44 @@ async function scenario(name: string, extra: string[]) {
   }
 }
 
+/** The ceiling: the engine alone in this process (embed, choose, record), no HTTP, no SQLite. */
+function engineAlone(dim: number): number {
+  const engine = new SonaEngine({
+    version: 'v3',
+    dim,
+    arms: ['fast', 'careful', 'tools'],
+    modelParamsB: 7,
+    rng: Rng.seeded(0),
+    epochs: 100,
+  });
+  const pair = (i: number) => {
+    const task = {
+      id: String(i),
+      type: TYPES[i % TYPES.length]!,
+      embedding: embedText(TEXTS[i % TEXTS.length]!, { dim }),
+    };
+    engine.record(task, engine.choose(task).arm, { success: i % 3 !== 0 });
+  };
+  let i = 0;
+  const warm = performance.now() + WARMUP_SECONDS * 1000;
+  while (performance.now() < warm) pair(i++);
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < SECONDS * 1000) pair(i + n++);
+  return n / ((performance.now() - start) / 1000);
+}
+
 console.log(
   `sona-serve bench: ${CONCURRENCY} keep-alive clients, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured, --sync full (fsync per group commit), ` +
     `${cpus().length} cores, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} (a shared machine: other work runs beside this)`,
+);
+console.log(
+  `engine alone (v3, dim 256, no HTTP/SQLite, one thread)  ${engineAlone(256).toFixed(0)} pairs/s: the ceiling for one server process`,
+);
+console.log(
+  `engine alone (v3, dim 64)                              ${engineAlone(64).toFixed(0)} pairs/s`,
 );
 await scenario('defaults (v3, dim 256, epochs + checkpoints)', []);
 await scenario('request path (epochs and checkpoints off)', [

@@ -68,7 +68,7 @@ Options:
   --epochs N                 epochs the schedules are planned over (default 100)
   --model-params-b N         model size in billions of parameters (default 7)
   --epoch-every N            end an epoch after N outcomes (default 1000; 0: only POST /v1/epoch)
-  --checkpoint-every N       checkpoint after N journal entries (default 5000; 0: only at shutdown)
+  --checkpoint-every N       checkpoint after N journal entries (default 20000; 0: only at shutdown)
   --keep-checkpoints N       checkpoint files kept (default 2)
   --max-body-bytes N         largest request body (default 1048576)
   --sync full|normal         full: fsync every commit (default); normal: survives a process crash
@@ -150,6 +150,12 @@ export async function runCli(
     }
     const options = parseCommandLine(argv);
     running = await startServer(options);
+    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(options.host);
+    if (!loopback && options.token === undefined) {
+      io.stderr(
+        `${PROGRAM}: warning: listening on ${escapeTerminal(options.host)} without --token-file: anyone who can reach it can use it\n`,
+      );
+    }
     io.stdout(
       `listening on ${running.url} (${paint('bold', options.arms.join(', '))}; journal ${escapeTerminal(options.db)}, restored ${running.service.restored.checkpointSeq === null ? 'from the journal' : `checkpoint ${running.service.restored.checkpointSeq}`} + ${running.service.restored.replayed} entries)\n`,
     );

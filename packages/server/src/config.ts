@@ -43,7 +43,7 @@ export const DEFAULTS = {
   epochs: 100,
   modelParamsB: 7,
   epochEvery: 1000,
-  checkpointEvery: 5000,
+  checkpointEvery: 20_000,
   keepCheckpoints: 2,
   maxBodyBytes: 1024 * 1024,
   sync: 'full' as SyncMode,
