@@ -7,7 +7,9 @@
  * the `@sona/source` export condition that points tests and type checks at `src/`. None of it
  * means anything to a user. `prepack` builds the package, keeps the development manifest in
  * `.package.dev.json`, writes the published one and checks that every file it names exists and
- * ships; `postpack` puts the development manifest back.
+ * ships; `postpack` puts the development manifest back. A package whose tarball ships more than
+ * its Nx build makes (simd's prebuilt binary) names that step in the script `build:pack`, which
+ * prepack runs after the build.
  *
  *   node tools/publish/manifest.mjs prepack|postpack|restore [--no-build] [--root DIR]
  *
@@ -155,6 +157,10 @@ function build(root, dev) {
     env: { ...process.env, NX_DAEMON: 'false' },
   });
   if (run.status !== 0) throw new Error(`nx run ${project}:build failed`);
+  if (dev.scripts?.['build:pack'] !== undefined) {
+    const pack = spawnSync('npm', ['run', 'build:pack'], { stdio: ['ignore', 2, 2] });
+    if (pack.status !== 0) throw new Error(`npm run build:pack failed in ${dev.name}`);
+  }
 }
 
 /** Puts the published manifest of the package in `dir` in place; the development one goes to BACKUP. */

@@ -1,4 +1,4 @@
-import type { Rng, TaskType } from '@sona/core';
+import { type Rng, SonaError, type TaskType } from '@sona/core';
 import { Ewc, type EwcState } from '@sona/ewc';
 import { MicroLoRA, type MicroLoRAState, MultiHeadLoRA, type MultiHeadLoRAState } from '@sona/lora';
 
@@ -53,6 +53,35 @@ export class AdapterStack {
       adapter?.kind === 'multi-head-lora'
         ? MultiHeadLoRA.fromState(adapter)
         : MicroLoRA.fromState(adapter as MicroLoRAState);
+    // The engine always builds its adapter with α = rank (scale α/r = 1, SPEC's LoRA); any other
+    // α can only come from an edited state and would scale every output by α/r.
+    if (lora.alpha !== lora.rank) {
+      throw new SonaError(
+        'INVALID_STATE',
+        `adapter.alpha is ${lora.alpha}, the engine's is the rank ${lora.rank}`,
+        {
+          path: 'adapter.alpha',
+        },
+      );
+    }
+    if (lora instanceof MultiHeadLoRA) {
+      if (lora.types[0] !== OTHER_HEAD) {
+        throw new SonaError(
+          'INVALID_STATE',
+          `adapter.types must start with the shared head "${OTHER_HEAD}"`,
+          {
+            path: 'adapter.types',
+          },
+        );
+      }
+      if (lora.types.length - 1 > maxTypeHeads) {
+        throw new SonaError(
+          'INVALID_STATE',
+          `adapter.types has ${lora.types.length - 1} type heads, more than the cap ${maxTypeHeads}`,
+          { path: 'adapter.types' },
+        );
+      }
+    }
     return new AdapterStack(lora, ewc === null ? null : Ewc.fromState(ewc), maxTypeHeads);
   }
 

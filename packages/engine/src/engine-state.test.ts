@@ -172,6 +172,23 @@ const replacementArb: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 describe('a state is either refused by fromState or fully usable (issue 15, item 8)', () => {
+  it('refuses an adapter α other than the rank, and heads that do not start with the shared one', () => {
+    const state = trained(2, 4).state();
+    for (const [path, value] of [
+      [['adapter', 'alpha'], 1e308],
+      [['adapter', 'alpha'], state.adapter.alpha * 2],
+      [['adapter', 'types', 0], 'x'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        SonaEngine.fromState(mutated(state, [...path], value) as EngineState);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isSonaError(caught) && caught.code).toBe('INVALID_STATE');
+    }
+  });
+
   for (const [label, engine] of [
     ['mid-epoch v3', trained(2, 4)],
     ['v2 after an epoch', trained(1, 0, 'v2')],

@@ -24,6 +24,8 @@ export const MODEL_PRIORS = {
   effectSd: 1,
   /** Most rounds of the refit's coordinate ascent (it stops earlier once nothing moves). */
   rounds: 20,
+  /** The coordinate ascent stops once no sd and not the slope moves by more than this. */
+  tolerance: 1e-6,
   /** Empirical-Bayes estimates stay within these sds. */
   minEffectSd: 0.05,
   maxEffectSd: 3,
@@ -188,14 +190,14 @@ export class OutcomeModel {
     // rounds reach the joint optimum.
     const withDifficulty = difficulties.length > 0;
     for (let round = 0; round < MODEL_PRIORS.rounds; round++) {
-      this.#fitArms(prepared);
+      this.#fitArms(prepared, 'diagonal');
       const before = [this.#slope, this.#sd.type, this.#sd.pattern, this.#sd.code];
       if (withDifficulty) this.#fitSlope(prepared);
       this.#estimateSds();
       const after = [this.#slope, this.#sd.type, this.#sd.pattern, this.#sd.code];
-      if (before.every((v, i) => Math.abs(v - after[i]!) <= 1e-6)) break;
+      if (before.every((v, i) => Math.abs(v - after[i]!) <= MODEL_PRIORS.tolerance)) break;
     }
-    this.#fitArms(prepared);
+    this.#fitArms(prepared, 'full');
   }
 
   #reset(): void {
@@ -216,7 +218,7 @@ export class OutcomeModel {
   }
 
   /** Each arm's Laplace posterior under the current priors and slope, warm-started at its mean. */
-  #fitArms(prepared: readonly PreparedObservation[]): void {
+  #fitArms(prepared: readonly PreparedObservation[], covariance: 'full' | 'diagonal'): void {
     const byArm: Observation[][] = Array.from({ length: this.arms }, () => []);
     for (const o of prepared) {
       byArm[o.arm]!.push({ features: o.features, offset: -this.#slope * o.difficulty, y: o.y });
@@ -224,7 +226,7 @@ export class OutcomeModel {
     const variances = [MODEL_PRIORS.biasSd ** 2, ...this.#layout.map((g) => this.#sd[g] ** 2)];
     this.#arms.forEach((arm, a) => {
       arm.setPriorVariances(variances);
-      arm.refit(byArm[a]!);
+      arm.refit(byArm[a]!, covariance);
     });
   }
 
@@ -233,7 +235,7 @@ export class OutcomeModel {
     for (const o of prepared) {
       if (o.difficulty === 0) continue;
       rows.push({
-        base: this.#arms[o.arm]!.predict(o.features, 0).mean,
+        base: this.#arms[o.arm]!.logit(o.features, 0),
         difficulty: o.difficulty,
         y: o.y,
       });
@@ -243,6 +245,11 @@ export class OutcomeModel {
     this.#slopeVariance = fit.variance;
   }
 
+  /**
+   * The EM update of each effect group's sd: σ² = mean over its weights of E[w²] = w_k² + v_k
+   * under the posterior. (MacKay's evidence fixed point σ² = Σw_k²/Σ(1 − v_k/σ²), which moves
+   * faster, gave lower held-out rates on the development seeds 1 and 2; see the README.)
+   */
   #estimateSds(): void {
     for (const group of ['type', 'pattern', 'code'] as const) {
       let total = 0;

@@ -127,6 +127,24 @@ describe('Cholesky helpers', () => {
     );
   });
 
+  it("the diagonal-only inverse writes exactly the full inverse's diagonal", () => {
+    fc.assert(
+      fc.property(spdArb, ({ p, a }) => {
+        const l = a.slice();
+        expect(choleskyInPlace(l, p)).toBe(true);
+        const full = new Float64Array(p * p);
+        choleskyInverse(l, p, full);
+        const diagonal = new Float64Array(p * p).fill(7);
+        choleskyInverse(l, p, diagonal, true);
+        for (let i = 0; i < p; i++) {
+          for (let j = 0; j < p; j++) {
+            expect(diagonal[i * p + j]).toBe(i === j ? full[i * p + i] : 7);
+          }
+        }
+      }),
+    );
+  });
+
   it('refuses a matrix that is not positive definite', () => {
     expect(choleskyInPlace(Float64Array.of(1, 2, 2, 1), 2)).toBe(false);
     expect(choleskyInPlace(Float64Array.of(0), 1)).toBe(false);
@@ -159,6 +177,28 @@ describe('ArmPosterior', () => {
             for (let k = 0; k < p; k++) s += h[i * p + k]! * covariance[k * p + j]!;
             expect(s).toBeCloseTo(i === j ? 1 : 0, 6);
           }
+        }
+      }),
+    );
+  });
+
+  it("refit 'diagonal' gives the same weights and variances as a full refit; logit is predict's mean", () => {
+    fc.assert(
+      fc.property(posteriorArb, ({ p, variances, observations }) => {
+        const full = new ArmPosterior();
+        full.grow(variances);
+        full.refit(observations);
+        const diagonal = new ArmPosterior();
+        diagonal.grow(variances);
+        diagonal.refit(observations, 'diagonal');
+        for (let i = 0; i < p; i++) {
+          expect(diagonal.weight(i)).toBe(full.weight(i));
+          expect(diagonal.variance(i)).toBe(full.variance(i));
+        }
+        for (const o of observations) {
+          expect(diagonal.logit(o.features, o.offset)).toBe(
+            full.predict(o.features, o.offset).mean,
+          );
         }
       }),
     );

@@ -84,21 +84,38 @@ export function choleskySolveInPlace(l: Float64Array, p: number, b: Float64Array
   }
 }
 
-/** The inverse of LLᵀ, written into `out` (p × p, full and symmetric). */
-export function choleskyInverse(l: Float64Array, p: number, out: Float64Array): void {
-  const column = new Float64Array(p);
+/** L⁻¹ of the lower triangle of `l`, into the lower triangle of `out` (forward substitution). */
+function lowerInverse(l: Float64Array, p: number, out: Float64Array): void {
+  out.fill(0);
   for (let j = 0; j < p; j++) {
-    column.fill(0);
-    column[j] = 1;
-    choleskySolveInPlace(l, p, column);
-    for (let i = 0; i < p; i++) out[i * p + j] = column[i]!;
+    out[j * p + j] = 1 / l[j * p + j]!;
+    for (let i = j + 1; i < p; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[i * p + k]! * out[k * p + j]!;
+      out[i * p + j] = s / l[i * p + i]!;
+    }
   }
-  // Symmetrise exactly (the two triangles differ by rounding).
+}
+
+/**
+ * The inverse of LLᵀ, written into `out` (p × p, full and symmetric): with M = L⁻¹,
+ * (LLᵀ)⁻¹ = MᵀM, so entry (i, j) is Σ_{k ≥ max(i, j)} M_ki·M_kj. `diagonalOnly` writes just
+ * the diagonal (the posterior variances) and leaves the rest of `out` untouched.
+ */
+export function choleskyInverse(
+  l: Float64Array,
+  p: number,
+  out: Float64Array,
+  diagonalOnly = false,
+): void {
+  const m = new Float64Array(p * p);
+  lowerInverse(l, p, m);
   for (let i = 0; i < p; i++) {
-    for (let j = 0; j < i; j++) {
-      const v = 0.5 * (out[i * p + j]! + out[j * p + i]!);
-      out[i * p + j] = v;
-      out[j * p + i] = v;
+    for (let j = diagonalOnly ? i : 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < p; k++) s += m[k * p + i]! * m[k * p + j]!;
+      out[i * p + j] = s;
+      out[j * p + i] = s;
     }
   }
 }
@@ -157,6 +174,14 @@ export class ArmPosterior {
     return { mean, variance: Math.max(0, variance) };
   }
 
+  /** The logit's posterior mean alone (no covariance is read). */
+  logit(features: SparseFeatures, offset: number): number {
+    const { index, value } = features;
+    let mean = offset;
+    for (let a = 0; a < index.length; a++) mean += this.#mean[index[a]!]! * value[a]!;
+    return mean;
+  }
+
   /** The posterior mean weight of feature `i` (the MAP after `refit`). */
   weight(i: number): number {
     return this.#mean[i]!;
@@ -208,9 +233,11 @@ export class ArmPosterior {
 
   /**
    * The Laplace posterior of all `observations` from the prior: Newton's method from the
-   * current mean to the MAP, then Σ = H⁻¹ there. Returns the Newton iterations used.
+   * current mean to the MAP, then Σ = H⁻¹ there. Returns the Newton iterations used. With
+   * `covariance: 'diagonal'` only the posterior variances are computed (enough for `weight`,
+   * `variance` and `logit`; `predict` and `update` need a full refit first).
    */
-  refit(observations: readonly Observation[]): number {
+  refit(observations: readonly Observation[], covariance: 'full' | 'diagonal' = 'full'): number {
     const p = this.#p;
     const w = this.#mean;
     const hessian = new Float64Array(p * p);
@@ -231,7 +258,9 @@ export class ArmPosterior {
       }
     }
     this.#assemble(observations, w, hessian, gradient);
-    if (choleskyInPlace(hessian, p)) choleskyInverse(hessian, p, this.#covariance);
+    if (choleskyInPlace(hessian, p)) {
+      choleskyInverse(hessian, p, this.#covariance, covariance === 'diagonal');
+    }
     return iterations;
   }
 
@@ -258,12 +287,20 @@ export class ArmPosterior {
       const h = prob * (1 - prob);
       for (let a = 0; a < index.length; a++) {
         const i = index[a]!;
-        const va = value[a]!;
-        gradient[i] = gradient[i]! + residual * va;
+        const hva = h * value[a]!;
+        gradient[i] = gradient[i]! + residual * value[a]!;
         const row = i * p;
-        for (let b = 0; b < index.length; b++) {
-          hessian[row + index[b]!] = hessian[row + index[b]!]! + h * va * value[b]!;
+        // Each unordered pair once, at (i, j) or (j, i); folded onto the lower triangle below.
+        for (let b = a; b < index.length; b++) {
+          hessian[row + index[b]!] = hessian[row + index[b]!]! + hva * value[b]!;
         }
+      }
+    }
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < i; j++) {
+        const v = hessian[i * p + j]! + hessian[j * p + i]!;
+        hessian[i * p + j] = v;
+        hessian[j * p + i] = v;
       }
     }
   }

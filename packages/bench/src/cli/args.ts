@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { isVersion, SonaError, type Version } from '@sona/core';
 import type { Feedback } from '../environment/environment';
 import { isLearnerName, LEARNER_NAMES, resolveCompare } from '../learners/registry';
-import { isMode, MODES, type Mode } from '../protocol/modes';
+import { MAX_BUDGET } from '../protocol/context';
+import { isMode, MODES, type Mode, type Schedule } from '../protocol/modes';
 import { DEFAULT_MAX_DATA_BYTES } from '../replay/data';
 import { type FieldMapping, parseFieldSpecs } from '../replay/fields';
 import { MAX_NAME_LENGTH } from '../replay/values';
@@ -28,6 +29,8 @@ Options:
                                 each, paired
   --feedback <bandit|full>      bandit: the learner sees only its chosen arm's outcome;
                                 full: also every other arm the task offers   [bandit]
+  --budget <EPOCHSxTASKS>       train for this many epochs of this many tasks instead of
+                                the version's own schedule (compare versions at one budget)
   --json                        print the result JSON on stdout
   -h, --help                    this help
 Replay options (--env replay):
@@ -79,6 +82,8 @@ export interface CliOptions {
   /** Learners to compare with (resolved: `all` expanded). */
   readonly compare: readonly string[];
   readonly feedback: Feedback;
+  /** `--budget`: epochs and tasks per epoch instead of the version's schedule. */
+  readonly budget: Schedule | null;
   readonly costWeight: number;
   readonly json: boolean;
   /** Set exactly when `env` is `replay`. */
@@ -193,6 +198,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   if (values.out !== undefined && values.out.trim() === '')
     throw usageError('--out needs a folder');
+  let budget: Schedule | null = null;
+  if (values.budget !== undefined) {
+    const match = /^(\d+)x(\d+)$/.exec(values.budget);
+    if (match === null) {
+      throw usageError(`--budget needs EPOCHSxTASKS, e.g. 8x60, got ${shown(values.budget)}`);
+    }
+    budget = {
+      epochs: naturalNumber(match[1]!, '--budget epochs', 1, MAX_BUDGET.epochs),
+      tasksPerEpoch: naturalNumber(match[2]!, '--budget tasks', 1, MAX_BUDGET.tasksPerEpoch),
+    };
+  }
   return {
     help: false,
     options: {
@@ -209,6 +225,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       learner,
       compare,
       feedback,
+      budget,
       costWeight: replay === null ? 0 : replayCostWeight(values),
       json: values.json === true,
       replay,
@@ -301,6 +318,7 @@ function parse(argv: readonly string[]) {
       learner: { type: 'string' },
       compare: { type: 'string' },
       feedback: { type: 'string' },
+      budget: { type: 'string' },
       json: { type: 'boolean' },
       data: { type: 'string' },
       field: { type: 'string', multiple: true },

@@ -158,6 +158,9 @@ describe('sona-bench command line', () => {
       /--max-bytes needs an integer >= 1/,
     ],
     [['v3', '--out'], /--out/],
+    [['v3', '--budget', '8'], /--budget needs EPOCHSxTASKS/],
+    [['v3', '--budget', '0x60'], /--budget epochs needs an integer from 1 to 1000/],
+    [['v3', '--budget', '8x100001'], /--budget tasks needs an integer from 1 to 100000/],
   ];
   for (const [argv, message] of usageErrors) {
     it(`exits 2 with a clear message for: ${argv.join(' ') || '(nothing)'}`, async () => {

@@ -93,6 +93,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       learner: options.learner,
       compare: options.compare,
       feedback: options.feedback,
+      ...(options.budget === null ? {} : { budget: options.budget }),
       costWeight: options.costWeight,
       ...(options.replay === null
         ? {}
@@ -105,7 +106,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr.write(`sona-bench: ${errorText(error)}\n`);
     return isSonaError(error) ? EXIT.badInput : EXIT.runFailed;
   }
-  const { epochs, tasksPerEpoch } = schedule(options.version, options.mode);
+  const { epochs, tasksPerEpoch } = options.budget ?? schedule(options.version, options.mode);
   const info = options.json ? io.stderr : io.stdout;
   const environment = runOptions.environment!;
   const header =

@@ -56,9 +56,9 @@ abstract class DisjointLinearLearner implements Learner {
     return withBias(task.embedding, this.#x);
   }
 
-  /** Ridge predictions xᵀθ̂_a, one per arm. */
-  #means(x: Float64Array): Float32Array {
-    return Float32Array.from(this.models, (m) => m.mean(x));
+  /** Ridge predictions xᵀθ̂_a, one per arm, in double precision (the greedy choice compares these). */
+  #means(x: Float64Array): Float64Array {
+    return Float64Array.from(this.models, (m) => m.mean(x));
   }
 
   choose(task: Task, options: ChooseOptions = {}): Choice {
@@ -73,7 +73,11 @@ abstract class DisjointLinearLearner implements Learner {
       for (const i of offered) scores[i] = this.exploreScore(i, x);
       a = argmaxAmong(scores, offered);
     }
-    return { arm: this.args.arms[a]!, confidence: clip01(means[a]!), scores: means };
+    return {
+      arm: this.args.arms[a]!,
+      confidence: clip01(means[a]!),
+      scores: Float32Array.from(means),
+    };
   }
 
   record(task: Task, arm: Arm, outcome: Outcome): Trajectory {

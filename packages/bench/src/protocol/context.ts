@@ -30,6 +30,11 @@ export interface BenchmarkSpec {
   readonly costWeight?: number;
   /** Further weights evaluated for the cost frontier and AIQ (needs a cost). */
   readonly costWeights?: readonly number[];
+  /**
+   * Epochs and training tasks per epoch instead of the version's own (SPEC mode table), to
+   * compare versions at one budget.
+   */
+  readonly budget?: Schedule;
 }
 
 /** A spec with every default filled in. */
@@ -43,6 +48,8 @@ export interface ResolvedSpec {
   readonly feedback: Feedback;
   readonly costWeight: number;
   readonly costWeights: readonly number[];
+  /** The version's schedule for the mode, or the spec's `budget`. */
+  readonly schedule: Schedule;
 }
 
 export type Variant = 'full' | AblationKey;
@@ -86,7 +93,8 @@ export function resolveSpec(spec: BenchmarkSpec): ResolvedSpec {
   if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) {
     throw new SonaError('INVALID_ARGUMENT', `seed must be a safe integer ≥ 0, got ${spec.seed}`);
   }
-  schedule(spec.version, spec.mode);
+  const own = schedule(spec.version, spec.mode);
+  const budget = spec.budget === undefined ? own : checkBudget(spec.budget);
   if (spec.environment !== undefined && spec.profiles !== undefined) {
     throw new SonaError('INVALID_ARGUMENT', 'give profiles or an environment, not both', {
       path: 'profiles',
@@ -144,7 +152,26 @@ export function resolveSpec(spec: BenchmarkSpec): ResolvedSpec {
     feedback,
     costWeight,
     costWeights,
+    schedule: budget,
   };
+}
+
+/** Most epochs and training tasks per epoch a budget may ask for. */
+export const MAX_BUDGET = { epochs: 1000, tasksPerEpoch: 100_000 } as const;
+
+function checkBudget(budget: Schedule): Schedule {
+  const fields = ['epochs', 'tasksPerEpoch'] as const;
+  for (const field of fields) {
+    const v = (budget as unknown as Record<string, unknown> | null)?.[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > MAX_BUDGET[field]) {
+      throw new SonaError(
+        'OUT_OF_RANGE',
+        `budget.${field} must be an integer from 1 to ${MAX_BUDGET[field]}, got ${String(v)}`,
+        { path: `budget.${field}` },
+      );
+    }
+  }
+  return { epochs: budget.epochs, tasksPerEpoch: budget.tasksPerEpoch };
 }
 
 /** The ablations a run makes: v3 only, and only when the spec does not switch them off. */
@@ -165,7 +192,7 @@ export function createContext(spec: BenchmarkSpec): BenchmarkContext {
   ];
   return {
     spec: resolved,
-    schedule: schedule(resolved.version, resolved.mode),
+    schedule: resolved.schedule,
     env,
     weights,
     root: env.root,

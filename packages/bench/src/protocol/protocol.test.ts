@@ -247,6 +247,46 @@ describe('what learners are shown', () => {
     }
   });
 
+  it('trains for a given budget instead of the version schedule, and refuses an impossible one', () => {
+    const context = createContext(spec({ version: 'v3', budget: { epochs: 2, tasksPerEpoch: 7 } }));
+    expect(context.schedule).toEqual({ epochs: 2, tasksPerEpoch: 7 });
+    let recorded = 0;
+    let epochs = 0;
+    const counting: LearnerFactory = (args) => {
+      const inner = uniformRandomLearner(args);
+      return {
+        ...inner,
+        choose: (task, options) => inner.choose(task, options),
+        pickTask: (candidates: readonly Task[]) => inner.pickTask(candidates),
+        stats: () => inner.stats(),
+        state: () => inner.state(),
+        record(task, arm, outcome) {
+          recorded += 1;
+          return inner.record(task, arm, outcome);
+        },
+        endEpoch() {
+          epochs += 1;
+          return inner.endEpoch();
+        },
+      };
+    };
+    runJob(context, { modelIndex: 0, fold: 0, variant: 'full' }, counting);
+    expect([epochs, recorded]).toEqual([2, 14]);
+    for (const budget of [
+      { epochs: 0, tasksPerEpoch: 7 },
+      { epochs: 2, tasksPerEpoch: 1.5 },
+      { epochs: 1001, tasksPerEpoch: 7 },
+    ]) {
+      let caught: unknown;
+      try {
+        createContext(spec({ budget }));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isSonaError(caught) && caught.code).toBe('OUT_OF_RANGE');
+    }
+  });
+
   it('gives full and ablated runs of a fold the same learner stream, and ablations their override', () => {
     const s = spec({ version: 'v3' });
     const context = createContext(s);

@@ -112,6 +112,7 @@ export function prepareRun(options: RunBenchmarkOptions): PreparedRun {
     ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
     ...(options.costWeight === undefined ? {} : { costWeight: options.costWeight }),
     ...(options.costWeights === undefined ? {} : { costWeights: options.costWeights }),
+    ...(options.budget === undefined ? {} : { budget: options.budget }),
   };
   const jobs = planJobs(spec);
   const dim = options.environment?.kind === 'replay' ? options.environment.dataset.dim : 256;
