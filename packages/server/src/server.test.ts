@@ -143,6 +143,26 @@ describe('the full loop', () => {
     expect(stats.epochs).toBe(3);
   });
 
+  it('falls back to the checkpoint before a damaged one and replays the journal from there', async () => {
+    server = await start(temp.dir);
+    for (let i = 0; i < 6; i++) {
+      const d = await choose(server.url, { embedding: embeddingFor(i, 64) });
+      await call(server.url, 'POST', '/v1/outcome', {
+        decision_id: d.decision_id,
+        success: i % 2 === 0,
+      });
+      if (i === 2) await call(server.url, 'POST', '/v1/checkpoint');
+    }
+    const before = server.service.stateHash();
+    const last = await server.service.checkpoint();
+    await server.close();
+    server = undefined;
+    writeFileSync(last.file, '{"version": 1, "truncated');
+    server = await start(temp.dir);
+    expect(server.service.restored).toEqual({ checkpointSeq: 6, replayed: 6 });
+    expect(server.service.stateHash()).toBe(before);
+  });
+
   it('refuses a journal made with other settings', async () => {
     server = await start(temp.dir);
     await server.close();
