@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { loadCheckpoint } from '@sona/checkpoint';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from './http';
-import { call, embeddingFor, start, tempDir } from './test-helpers';
+import { bundleWorker, call, embeddingFor, start, tempDir } from './test-helpers';
 
 let temp: ReturnType<typeof tempDir>;
 let server: RunningServer | undefined;
@@ -161,6 +162,27 @@ describe('the full loop', () => {
     server = await start(temp.dir);
     expect(server.service.restored).toEqual({ checkpointSeq: 6, replayed: 6 });
     expect(server.service.stateHash()).toBe(before);
+  });
+
+  it('writes checkpoints from a worker thread with the same stateHash as on the event loop', async () => {
+    const worker = await bundleWorker();
+    server = await start(temp.dir, { checkpointWorker: worker, epochEvery: 3 });
+    expect(server.service.checkpointsOffThread).toBe(true);
+    for (let i = 0; i < 8; i++) {
+      const d = await choose(server.url, { embedding: embeddingFor(i, 64), type: `t${i % 2}` });
+      await call(server.url, 'POST', '/v1/outcome', {
+        decision_id: d.decision_id,
+        success: i % 3 === 0,
+      });
+    }
+    const written = (await call(server.url, 'POST', '/v1/checkpoint')).body;
+    expect(written.state_hash).toBe(server.service.stateHash());
+    const loaded = await loadCheckpoint(server.service.stats().lastCheckpoint!.file);
+    expect(loaded.stateHash).toBe(written.state_hash);
+    await server.close();
+    server = await start(temp.dir, { checkpointWorker: false, epochEvery: 3 });
+    expect(server.service.restored).toEqual({ checkpointSeq: written.seq, replayed: 0 });
+    expect(server.service.stateHash()).toBe(written.state_hash);
   });
 
   it('refuses a journal made with other settings', async () => {

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type Checkpoint,
-  createCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-} from '@sona/checkpoint';
+import { type Checkpoint, createCheckpoint, loadCheckpoint } from '@sona/checkpoint';
 import { type Arm, Rng, SonaError, type Task, type Version } from '@sona/core';
 import { type EngineStats, SonaEngine } from '@sona/engine';
+import {
+  type CheckpointWriter,
+  defaultWorkerUrl,
+  inlineWriter,
+  workerWriter,
+} from './checkpoint-writer';
 import {
   type ArmCounts,
   type DecisionRow,
@@ -41,6 +42,12 @@ export interface ServiceOptions {
   readonly keepCheckpoints: number;
   /** Name recorded as the checkpoint's model. */
   readonly modelName: string;
+  /**
+   * Where checkpoints are hashed and written: a worker thread from this module file (the
+   * default: the built `checkpoint-worker.js` beside this module, when it exists), or `false`
+   * for the event loop.
+   */
+  readonly checkpointWorker?: URL | false;
 }
 
 export interface ChooseInput {
@@ -129,6 +136,7 @@ export class SonaService {
   #flushScheduled = false;
   #failure: SonaError | null = null;
   #closed = false;
+  readonly #writer: CheckpointWriter;
 
   private constructor(
     options: ServiceOptions,
@@ -146,6 +154,18 @@ export class SonaService {
     this.#counts = store.armCounts();
     this.#epochs = store.epochCount();
     this.#outcomesSinceEpoch = 0;
+    const worker =
+      options.checkpointWorker === undefined ? defaultWorkerUrl() : options.checkpointWorker;
+    this.#writer = worker === false || worker === null ? inlineWriter() : workerWriter(worker);
+  }
+
+  /** Whether checkpoints are written by a worker thread. */
+  get checkpointsOffThread(): boolean {
+    const worker =
+      this.options.checkpointWorker === undefined
+        ? defaultWorkerUrl()
+        : this.options.checkpointWorker;
+    return worker !== false && worker !== null;
   }
 
   /**
@@ -466,12 +486,12 @@ export class SonaService {
       if (this.#lastCheckpoint !== null && this.#lastCheckpoint.seq === seq) {
         return this.#lastCheckpoint;
       }
-      const checkpoint = this.#snapshot();
+      const state = this.#engine.toCheckpointState(this.#context());
       // The checkpoint must never be ahead of the journal on disk.
       await this.#synced();
       const file = join(this.options.checkpointDir, checkpointName(seq));
-      await saveCheckpoint(file, checkpoint);
-      const info = { seq, file, stateHash: checkpoint.stateHash };
+      const stateHash = await this.#writer.write(state, file);
+      const info = { seq, file, stateHash };
       if (this.#failure === null && !this.#store.closed) {
         this.#write(() => this.#store.insertCheckpoint(seq, file, info.stateHash, Date.now()));
         await this.durable();
@@ -489,12 +509,14 @@ export class SonaService {
 
   /** The engine as a checkpoint (not written anywhere); its stateHash identifies the state. */
   #snapshot(): Checkpoint {
-    return createCheckpoint(
-      this.#engine.toCheckpointState({
-        model: { name: this.options.modelName, sizeBillions: this.options.modelParamsB },
-        seed: this.options.seed,
-      }),
-    );
+    return createCheckpoint(this.#engine.toCheckpointState(this.#context()));
+  }
+
+  #context() {
+    return {
+      model: { name: this.options.modelName, sizeBillions: this.options.modelParamsB },
+      seed: this.options.seed,
+    };
   }
 
   /** The engine's current stateHash (after committing), without writing a file. */
@@ -555,6 +577,7 @@ export class SonaService {
       }
     } finally {
       this.#closed = true;
+      await this.#writer.close();
       this.#store.close();
     }
   }

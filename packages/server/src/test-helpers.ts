@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { DEFAULTS } from './config';
 import { type RunningServer, type ServerOptions, startServer } from './http';
@@ -103,6 +103,26 @@ export async function bundleCli(): Promise<string> {
     },
   });
   return outfile;
+}
+
+/** The checkpoint worker (from the sources) as one ES module, for `checkpointWorker`. */
+export async function bundleWorker(): Promise<URL> {
+  const dir = mkdtempSync(join(tmpdir(), 'sona-serve-worker-'));
+  const outfile = join(dir, 'checkpoint-worker.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./checkpoint-worker.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@sona/source'],
+    logLevel: 'silent',
+    banner: {
+      js: "import { createRequire as sonaCreateRequire } from 'node:module'; const require = sonaCreateRequire(import.meta.url);",
+    },
+  });
+  return pathToFileURL(outfile);
 }
 
 export interface Child {
