@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './http';
@@ -21,7 +22,10 @@ beforeAll(async () => {
   temp = tempDir();
 });
 
-afterAll(() => temp.remove());
+afterAll(() => {
+  temp.remove();
+  rmSync(dirname(cli), { recursive: true, force: true });
+});
 
 const DIM = 32;
 const args = (db: string) => [
@@ -108,6 +112,7 @@ describe('kill -9 in the middle of a burst of outcomes', () => {
     const acknowledged: string[] = [];
     const open: { id: string; i: number }[] = [];
     let killed = false;
+    let refused = '';
     // One client, one request at a time: the journal's order is the order of the requests.
     let i = 0;
     const burst = async () => {
@@ -115,7 +120,10 @@ describe('kill -9 in the middle of a burst of outcomes', () => {
         const d = await call(child.url, 'POST', '/v1/choose', {
           task: { embedding: embeddingFor(i, DIM), type: `type-${i % 3}` },
         });
-        if (d.status !== 200) return;
+        if (d.status !== 200) {
+          refused = `${d.status} ${d.text}`;
+          return;
+        }
         open.push({ id: d.body.decision_id, i });
         if (i % 2 === 0) {
           const next = open.shift()!;
@@ -128,9 +136,17 @@ describe('kill -9 in the middle of a burst of outcomes', () => {
         }
       }
     };
-    const running = burst().catch(() => undefined);
+    let ended = false;
+    const running = burst()
+      .catch(() => undefined)
+      .finally(() => {
+        ended = true;
+      });
     // Killed while requests are in flight, once enough outcomes were acknowledged.
-    while (acknowledged.length < 70) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (acknowledged.length < 70) {
+      if (ended) throw new Error(`the burst stopped early: ${refused} ${child.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     child.process.kill('SIGKILL');
     killed = true;
     expect(await child.exited).toBe('SIGKILL');

@@ -192,6 +192,14 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   return { url: `http://${host}:${address.port}`, port: address.port, service, server, close };
 }
 
+/** The SonaError codes that mean the request's data was bad (400); any other is the server's. */
+const BAD_INPUT_CODES: ReadonlySet<string> = new Set([
+  'INVALID_ARGUMENT',
+  'DIM_MISMATCH',
+  'NON_FINITE',
+  'OUT_OF_RANGE',
+]);
+
 const KNOWN_PATHS = new Map([
   ['/healthz', 'GET'],
   ['/v1/stats', 'GET'],
@@ -286,11 +294,17 @@ export function sendError(res: ServerResponse, error: unknown): void {
     field = error.field;
   } else if (isSonaError(error)) {
     const e = error as SonaError;
-    const journal = e.code === 'INVALID_STATE';
-    status = journal ? 503 : 400;
-    code = journal ? 'unavailable' : 'invalid_field';
     message = e.message;
-    field = e.path === undefined ? undefined : e.path.replace(/^options\./, '');
+    if (BAD_INPUT_CODES.has(e.code)) {
+      // The engine's own checks of a task that passed ours.
+      status = 400;
+      code = 'invalid_field';
+      field = e.path === undefined ? undefined : e.path.replace(/^options\./, '');
+    } else {
+      // A journal failure (INVALID_STATE) or anything else of the server's own: not the client's.
+      status = 503;
+      code = 'unavailable';
+    }
   } else if (error instanceof Error) {
     message = `internal error: ${error.message}`;
   }

@@ -1,7 +1,6 @@
 /** For the tests: servers on loopback ports, requests, and the CLI as a real child process. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,32 +74,26 @@ export async function call(
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
 
-/** The CLI (from the sources) as one ES module; better-sqlite3 stays a package import. */
+/**
+ * The CLI as one ES module: this package's sources bundled, every package it imports left to
+ * Node (the built workspace packages, as a user runs them: @sona/simd finds its native addon
+ * beside its own build). The bundle goes under this package's node_modules so that those
+ * imports resolve.
+ */
 export async function bundleCli(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sona-serve-bundle-'));
+  const root = fileURLToPath(new URL('../node_modules/.sona-test/', import.meta.url));
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(root);
   const outfile = join(dir, 'sona-serve.mjs');
-  const require = createRequire(import.meta.url);
-  const sqlite = require.resolve('better-sqlite3');
   await build({
     entryPoints: [fileURLToPath(new URL('./cli.ts', import.meta.url))],
     outfile,
     bundle: true,
+    packages: 'external',
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    conditions: ['@sona/source'],
     logLevel: 'silent',
-    plugins: [
-      {
-        name: 'native-sqlite',
-        setup(b) {
-          b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: sqlite, external: true }));
-        },
-      },
-    ],
-    banner: {
-      js: "import { createRequire as sonaCreateRequire } from 'node:module'; const require = sonaCreateRequire(import.meta.url);",
-    },
   });
   return outfile;
 }
