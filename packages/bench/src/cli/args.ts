@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { isVersion, SonaError, type Version } from '@sona/core';
+import { isVersion, type SonaError, type Version } from '@sona/core';
+import { usageError as cliUsageError, didYouMean, parseArgs } from '@sona/core/cli';
 import type { Feedback } from '../environment/environment';
 import { isLearnerName, LEARNER_NAMES, resolveCompare } from '../learners/registry';
 import { MAX_BUDGET } from '../protocol/context';
@@ -32,6 +32,7 @@ Options:
   --budget <EPOCHSxTASKS>       train for this many epochs of this many tasks instead of
                                 the version's own schedule (compare versions at one budget)
   --json                        print the result JSON on stdout
+  --version                     print the version of @sona/bench
   -h, --help                    this help
 Replay options (--env replay):
   --data <FILE>                 the log: JSON lines, one attempt per row (a regular file)
@@ -92,10 +93,18 @@ export interface CliOptions {
 
 export type ParsedCommand =
   | { readonly help: true }
-  | { readonly help: false; readonly options: CliOptions };
+  | { readonly help: false; readonly version: true }
+  | { readonly help: false; readonly version?: undefined; readonly options: CliOptions };
 
-function usageError(message: string): SonaError {
-  return new SonaError('USAGE', message);
+/** A USAGE error; its hint (`details.hint`) is printed on the line after it. */
+function usageError(message: string, hint?: string): SonaError {
+  return cliUsageError(message, hint);
+}
+
+/** A value outside a fixed set: a USAGE error, with a did-you-mean hint when one is near. */
+function notOneOf(message: string, value: string, choices: readonly string[]): SonaError {
+  const guess = didYouMean(value, choices);
+  return usageError(message, guess === undefined ? undefined : `did you mean ${guess}?`);
 }
 
 /** A value for a message: cut to 60 characters, control characters shown as escapes. */
@@ -134,16 +143,15 @@ function decimal(value: string, flag: string, range: { positive: boolean; max?: 
   return x === 0 ? 0 : x;
 }
 
-/** Parses a sona-bench command line strictly; every mistake is a SonaError with code USAGE. */
+/**
+ * Parses a sona-bench command line strictly; every mistake is a SonaError with code USAGE (an
+ * unknown option or value with a did-you-mean hint when one is near, a repeated option, a flag
+ * given a value, a missing value).
+ */
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgs(argv, OPTIONS);
   if (values.help === true) return { help: true };
+  if (values.version === true) return { help: false, version: true };
   if (positionals.length !== 1) {
     throw usageError(
       positionals.length === 0
@@ -152,14 +160,21 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     );
   }
   const version = positionals[0]!;
-  if (!isVersion(version)) throw usageError(`unknown version ${shown(version)}: use v1, v2 or v3`);
+  if (!isVersion(version))
+    throw notOneOf(`unknown version ${shown(version)}: use v1, v2 or v3`, version, [
+      'v1',
+      'v2',
+      'v3',
+    ]);
   const mode = values.mode ?? 'default';
   if (!isMode(mode))
-    throw usageError(`--mode must be one of ${MODES.join(', ')}, got ${shown(mode)}`);
+    throw notOneOf(`--mode must be one of ${MODES.join(', ')}, got ${shown(mode)}`, mode, MODES);
   const profiles = values.profiles ?? 'reference-small';
   if (!Object.hasOwn(PROFILE_SETS, profiles)) {
-    throw usageError(
+    throw notOneOf(
       `--profiles must be one of ${Object.keys(PROFILE_SETS).join(', ')}, got ${shown(profiles)}`,
+      profiles,
+      Object.keys(PROFILE_SETS),
     );
   }
   const env = values.env ?? 'simulated';
@@ -168,6 +183,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       env === 'exec'
         ? '--env exec is not available in this version of @sona/bench; use simulated or replay'
         : `--env must be 'simulated' or 'replay', got ${shown(env)}`,
+      env === 'exec' ? undefined : hintFor(env, ['simulated', 'replay']),
     );
   }
   const replay = env === 'replay' ? replayOptions(values) : null;
@@ -179,7 +195,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   const learner = values.learner ?? 'sona';
   if (!isLearnerName(learner)) {
-    throw usageError(`--learner must be one of ${LEARNER_NAMES.join(', ')}, got ${shown(learner)}`);
+    throw notOneOf(
+      `--learner must be one of ${LEARNER_NAMES.join(', ')}, got ${shown(learner)}`,
+      learner,
+      LEARNER_NAMES,
+    );
   }
   let compare: string[] = [];
   if (values.compare !== undefined) {
@@ -194,7 +214,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   const feedback = values.feedback ?? 'bandit';
   if (feedback !== 'bandit' && feedback !== 'full') {
-    throw usageError(`--feedback must be bandit or full, got ${shown(feedback)}`);
+    throw notOneOf(`--feedback must be bandit or full, got ${shown(feedback)}`, feedback, [
+      'bandit',
+      'full',
+    ]);
   }
   if (values.out !== undefined && values.out.trim() === '')
     throw usageError('--out needs a folder');
@@ -245,13 +268,20 @@ const REPLAY_FLAGS = [
   'skip-malformed',
 ] as const;
 
-function replayCostWeight(values: ReturnType<typeof parse>['values']): number {
+type Values = ReturnType<typeof parseArgs<typeof OPTIONS>>['values'];
+
+function hintFor(value: string, choices: readonly string[]): string | undefined {
+  const guess = didYouMean(value, choices);
+  return guess === undefined ? undefined : `did you mean ${guess}?`;
+}
+
+function replayCostWeight(values: Values): number {
   return values['cost-weight'] === undefined
     ? 0
     : decimal(values['cost-weight'], '--cost-weight', { positive: false });
 }
 
-function replayOptions(values: ReturnType<typeof parse>['values']): ReplayCliOptions {
+function replayOptions(values: Values): ReplayCliOptions {
   if (values.data === undefined || values.data.trim() === '') {
     throw usageError('--env replay needs --data FILE (JSON lines, one attempt per row)');
   }
@@ -303,33 +333,28 @@ function replayOptions(values: ReturnType<typeof parse>['values']): ReplayCliOpt
   };
 }
 
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      mode: { type: 'string' },
-      seed: { type: 'string' },
-      profiles: { type: 'string' },
-      env: { type: 'string' },
-      out: { type: 'string' },
-      workers: { type: 'string' },
-      learner: { type: 'string' },
-      compare: { type: 'string' },
-      feedback: { type: 'string' },
-      budget: { type: 'string' },
-      json: { type: 'boolean' },
-      data: { type: 'string' },
-      field: { type: 'string', multiple: true },
-      arms: { type: 'string' },
-      'cost-weight': { type: 'string' },
-      'cost-weights': { type: 'string' },
-      folds: { type: 'string' },
-      'params-b': { type: 'string' },
-      'max-bytes': { type: 'string' },
-      'skip-malformed': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+/** Every option sona-bench takes; `--field` is the one that repeats. */
+const OPTIONS = {
+  mode: { type: 'string', value: '<quick|default|full>' },
+  seed: { type: 'string', value: 'N' },
+  profiles: { type: 'string', value: 'NAME' },
+  env: { type: 'string', value: '<simulated|replay>' },
+  out: { type: 'string', value: 'DIR' },
+  workers: { type: 'string', value: 'N' },
+  learner: { type: 'string', value: 'NAME' },
+  compare: { type: 'string', value: 'NAME,...' },
+  feedback: { type: 'string', value: '<bandit|full>' },
+  budget: { type: 'string', value: 'EPOCHSxTASKS' },
+  json: { type: 'boolean' },
+  data: { type: 'string', value: 'FILE' },
+  field: { type: 'string', value: 'NAME=PATH', multiple: true },
+  arms: { type: 'string', value: 'A,B,...' },
+  'cost-weight': { type: 'string', value: 'W' },
+  'cost-weights': { type: 'string', value: 'W,...' },
+  folds: { type: 'string', value: 'K' },
+  'params-b': { type: 'string', value: 'B' },
+  'max-bytes': { type: 'string', value: 'N' },
+  'skip-malformed': { type: 'boolean' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;

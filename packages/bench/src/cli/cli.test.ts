@@ -33,6 +33,7 @@ async function runMain(argv: string[]) {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     cwd: tempDir(),
+    env: {},
   });
   return { code, stdout, stderr };
 }
@@ -71,6 +72,7 @@ describe('sona-bench command line', () => {
         compare: [],
         feedback: 'bandit',
         costWeight: 0,
+        budget: null,
         json: true,
         replay: null,
       },
@@ -87,7 +89,9 @@ describe('sona-bench command line', () => {
   });
 
   const usageErrors: [string[], RegExp][] = [
-    [['v3', '--fast'], /Unknown option '--fast'/],
+    [['v3', '--fast'], /unknown option --fast/],
+    [['v3', '--mode', 'quick', '--mode', 'full'], /--mode is given twice/],
+    [['v3', '--seed', '1', '--seed=2'], /--seed is given twice/],
     [[], /missing the version/],
     [['v4'], /unknown version "v4"/],
     [['v1', 'v2'], /expected one version/],
@@ -166,8 +170,14 @@ describe('sona-bench command line', () => {
     it(`exits 2 with a clear message for: ${argv.join(' ') || '(nothing)'}`, async () => {
       const { code, stderr, stdout } = await runMain(argv);
       expect(code).toBe(2);
-      expect(stderr).toMatch(message);
-      expect(stderr).toContain('Usage: sona-bench');
+      const lines = stderr.split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(/^sona-bench: /);
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toMatch(/^hint: /);
+      expect(lines[2]).toBe('');
+      expect(stderr).not.toContain('Usage:');
+      expect(stderr).not.toMatch(/To specify a positional argument/);
       expect(stdout).toBe('');
     });
   }
@@ -298,6 +308,55 @@ describe('sona-bench command line', () => {
     }
   });
 
+  it('a usage error is one line and a hint: did you mean the near option or value, else where the usage is', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['v3', '--mdoe', 'quick'],
+        'sona-bench: unknown option --mdoe\nhint: did you mean --mode <quick|default|full>?\n',
+      ],
+      [
+        ['v3', '--mode', 'quik'],
+        'sona-bench: --mode must be one of quick, default, full, got "quik"\nhint: did you mean quick?\n',
+      ],
+      [
+        ['v3', '--learner', 'thomson'],
+        'sona-bench: --learner must be one of sona, random, thompson, ucb1, linucb, lints, knn, got "thomson"\nhint: did you mean thompson?\n',
+      ],
+      [['v4'], 'sona-bench: unknown version "v4": use v1, v2 or v3\nhint: did you mean v1?\n'],
+      [
+        ['v3', '--frobnicate'],
+        'sona-bench: unknown option --frobnicate\nhint: "sona-bench --help" shows the usage\n',
+      ],
+      [['v3', '--json', '--json'], 'sona-bench: --json is given twice\nhint: give --json once\n'],
+    ];
+    for (const [argv, expected] of cases) {
+      const { code, stderr } = await runMain(argv);
+      expect(code).toBe(2);
+      expect(stderr).toBe(expected);
+    }
+  });
+
+  it('--field repeats (one per field); any other option given twice is refused', () => {
+    const parsed = parseCommandLine(['v1', '--env', 'replay', '--data', 'x', ...REQUIRED]);
+    expect(
+      parsed.help === false && parsed.version === undefined && parsed.options.replay?.fields,
+    ).toEqual({
+      task: 't',
+      arm: 'a',
+      success: 'ok',
+    });
+  });
+
+  it('prints its version with --version and exits 0', async () => {
+    const { code, stdout, stderr } = await runMain(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `sona-bench ${JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version}\n`,
+    );
+    expect(stderr).toBe('');
+    expect((await runMain(['v3', '--version'])).stdout).toMatch(/^sona-bench \d+\.\d+\.\d+/);
+  });
+
   it('prints the usage with --help and exits 0', async () => {
     const { code, stdout } = await runMain(['--help']);
     expect(code).toBe(0);
@@ -308,9 +367,14 @@ describe('sona-bench command line', () => {
 const cli = resolve(__dirname, '../../dist/cli.js');
 
 /** Runs the built CLI in a child process without blocking this test worker's event loop. */
+/** This process's environment without the colour switches, so output is plain unless a test says. */
+const PLAIN_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k !== 'FORCE_COLOR' && k !== 'NO_COLOR'),
+);
+
 function runCli(
   args: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = PLAIN_ENV,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env });
@@ -422,6 +486,86 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
     return file;
   };
 
+  it('colours verdicts only on a terminal or with FORCE_COLOR, never with NO_COLOR; the bar is drawn only on a terminal', async () => {
+    const data = syntheticFile();
+    const args = [
+      'v1',
+      '--env',
+      'replay',
+      '--data',
+      data,
+      ...SYNTH_ARGS,
+      '--mode',
+      'quick',
+      '--learner',
+      'random',
+      '--workers',
+      '1',
+    ];
+    const piped = async (env: Record<string, string>) => {
+      const r = await runCli([...args, '--out', tempDir()], { ...PLAIN_ENV, ...env });
+      expect(r.code).toBe(0);
+      return r;
+    };
+    // A real terminal: the CLI under script(1), a pseudo-terminal 60 columns wide; stdout and
+    // stderr both reach it (no newline translation, so lines read as written).
+    const terminal = (env: Record<string, string>) => {
+      const command = `stty cols 60 -onlcr; exec ${[
+        process.execPath,
+        cli,
+        ...args,
+        '--out',
+        tempDir(),
+      ]
+        .map((a) => `'${a}'`)
+        .join(' ')}`;
+      const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+        env: { ...PLAIN_ENV, TERM: 'xterm', ...env },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.status).toBe(0);
+      return r.stdout;
+    };
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC.
+    const sgr = /\u001b\[\d+m/g;
+    const plain = await piped({});
+    const forced = await piped({ FORCE_COLOR: '1' });
+    expect(plain.stdout).not.toMatch(sgr);
+    expect(plain.stderr).not.toMatch(/[\r]/);
+    expect(plain.stderr).toMatch(/progress: \d+\/\d+ jobs \(100%\)/);
+    // The learner is random: worse than the oracle, in red when coloured.
+    expect(forced.stdout).toContain('\u001b[31m');
+    const stable = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => !l.startsWith('wrote '))
+        .join('\n');
+    expect(stable(forced.stdout.replace(sgr, ''))).toBe(stable(plain.stdout));
+    expect(forced.stderr).not.toContain('\r');
+
+    const tty = terminal({});
+    expect(tty).toContain('\u001b[31m');
+    for (const line of plain.stdout.split('\n').filter((l) => l.includes('oracle'))) {
+      expect(tty.replace(sgr, '')).toContain(line);
+    }
+    const draws = tty.split('\n').filter((l) => l.includes('\r['));
+    expect(draws).toHaveLength(1);
+    const frames = draws[0]!.split('\r').slice(1);
+    for (const f of frames) {
+      expect(f.endsWith('\u001b[K')).toBe(true);
+      expect(f.length - 3).toBeLessThanOrEqual(59);
+    }
+    expect(frames.at(-1)).toMatch(/100% {2}\d+\/\d+ jobs/);
+    const noColor = terminal({ NO_COLOR: '1' });
+    expect(noColor).not.toMatch(sgr);
+    expect(noColor).toContain('\r[');
+    const dumb = terminal({ TERM: 'dumb' });
+    expect(dumb).not.toMatch(sgr);
+    expect(dumb).not.toContain('\r');
+    expect(dumb).toMatch(/progress: \d+\/\d+ jobs \(100%\)/);
+  }, 180_000);
+
   it('replays a log with the same resultHash for 1 or 2 workers (full feedback, a compared learner), as REAL LOGGED DATA', async () => {
     const data = syntheticFile();
     const run = async (workers: string, seed: string) => {
@@ -531,7 +675,7 @@ describe('the built CLI (dist/cli.js, worker threads)', () => {
   it('exits 2 on an unknown flag', async () => {
     const { code, stderr } = await runCli(['v3', '--turbo']);
     expect(code).toBe(2);
-    expect(stderr).toContain("Unknown option '--turbo'");
+    expect(stderr).toContain('unknown option --turbo');
   });
 });
 
@@ -642,6 +786,24 @@ describe('exit codes: one per class of problem, found before anything runs', () 
     expect(code).toBe(2);
     expect(stderr).toMatch(/OUTPUT_UNWRITABLE: cannot write to output folder/);
   });
+
+  it('exits 2 for a checkpoint folder that cannot be written: before running when its name is a file, after when a checkpoint cannot be saved', async () => {
+    const before = tempDir();
+    writeFileSync(join(before, 'checkpoints'), 'not a folder');
+    const a = await runMain(['v1', '--mode', 'quick', '--out', before]);
+    expect(a.stderr).toBe(
+      `sona-bench: OUTPUT_UNWRITABLE: cannot write to output folder '${join(before, 'checkpoints')}': ${join(before, 'checkpoints')} is not a directory\n`,
+    );
+    expect(a.code).toBe(2);
+    expect(readdirSync(before)).toEqual(['checkpoints']);
+    const after = tempDir();
+    mkdirSync(join(after, 'checkpoints', 'Qwen2.5-Coder-7B_v1.json'), { recursive: true });
+    const b = await runCli(['v1', '--mode', 'quick', '--out', after]);
+    expect(b.stderr).toMatch(
+      /the run failed: OUTPUT_UNWRITABLE: cannot write .*Qwen2\.5-Coder-7B_v1\.json: it is a directory/,
+    );
+    expect(b.code).toBe(2);
+  }, 120_000);
 
   it('exits 2 in both environments when the result cannot be written (its name taken by a folder)', async () => {
     const sim = tempDir();

@@ -1,21 +1,32 @@
 import { dirname, resolve } from 'node:path';
 import { isSonaError } from '@sona/core';
-import { escapeTerminal, terminalJson } from '@sona/core/cli';
+import {
+  colorEnabled,
+  createPaint,
+  type Environment,
+  escapeTerminal,
+  formatUsageError,
+  type Paint,
+  type StyleName,
+  terminalJson,
+} from '@sona/core/cli';
+import { version as PACKAGE_VERSION } from '../../package.json';
 import { sonaCheckpoint } from '../learners/sona-checkpoint';
 import { ensureWritableDirectory, sourceStem } from '../output/files';
 import {
   comparisonWord,
   costText,
   estimateText,
+  identical,
   learnerText,
   pointsText,
   ratioText,
 } from '../output/format';
-import { writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
+import { checkpointFolder, writeBenchmarkOutputs, writeCheckpoints } from '../output/write';
 import { runTitle } from '../protocol/assemble';
 import type { EnvironmentSpec } from '../protocol/context';
 import { schedule } from '../protocol/modes';
-import { type BenchmarkResult, verdictOf } from '../protocol/result';
+import { type BenchmarkResult, type Verdict, verdictOf } from '../protocol/result';
 import { loadReplayData, restrictArms } from '../replay/data';
 import {
   type PreparedRun,
@@ -23,13 +34,20 @@ import {
   type RunBenchmarkOptions,
   runBenchmark,
 } from '../runner/run';
+import type { Estimate } from '../stats/bootstrap';
 import { parseCommandLine, USAGE } from './args';
 import { createProgress } from './progress';
 
 export interface CliIo {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
+  readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: {
+    write(s: string): unknown;
+    readonly isTTY?: boolean;
+    readonly columns?: number;
+  };
   readonly cwd: string;
+  /** The environment read for NO_COLOR, FORCE_COLOR and TERM; defaults to process.env. */
+  readonly env?: Environment;
   /** Overrides the worker entry (tests); defaults to dist/worker.js beside the CLI. */
   readonly workerUrl?: URL;
 }
@@ -60,11 +78,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     command = parseCommandLine(argv);
   } catch (error) {
-    io.stderr.write(`sona-bench: ${terminalText((error as Error).message)}\n\n${USAGE}`);
+    if (!isSonaError(error, 'USAGE')) throw error;
+    io.stderr.write(formatUsageError(error, 'sona-bench'));
     return EXIT.badInput;
   }
   if (command.help) {
     io.stdout.write(USAGE);
+    return EXIT.done;
+  }
+  if (command.version === true) {
+    io.stdout.write(`sona-bench ${PACKAGE_VERSION}\n`);
     return EXIT.done;
   }
   const options = command.options;
@@ -73,6 +96,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let prepared: PreparedRun;
   try {
     ensureWritableDirectory(outDir);
+    if (options.learner === 'sona') ensureWritableDirectory(checkpointFolder(outDir));
     let environment: EnvironmentSpec;
     if (options.replay === null) {
       environment = { kind: 'simulated', profiles: options.profiles };
@@ -127,7 +151,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       (options.compare.length > 0 ? ` · compared with ${options.compare.join(', ')}` : '') +
       '\n',
   );
-  const progress = createProgress(io.stderr, io.stderr.isTTY === true);
+  const env = io.env ?? process.env;
+  const progress = createProgress(io.stderr, {
+    tty: io.stderr.isTTY === true && env.TERM !== 'dumb',
+  });
+  const paint = createPaint(colorEnabled(io.stdout, env));
   try {
     const run = await runBenchmark(
       { ...runOptions, onProgress: (done, total) => progress.update(done, total) },
@@ -154,7 +182,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             }),
           )
         : [];
-    io.stdout.write(options.json ? `${terminalJson(result, 2)}\n` : summaryText(result));
+    io.stdout.write(options.json ? `${terminalJson(result, 2)}\n` : summaryText(result, paint));
     const files = [written.resultFile, written.markdownFile, written.htmlFile].map(terminalText);
     info.write(
       `resultHash ${result.resultHash}\n` +
@@ -178,44 +206,79 @@ function pad(s: string, width: number): string {
   return s.length >= width ? s : s + ' '.repeat(width - s.length);
 }
 
-function columns(rows: readonly (readonly string[])[], indent = ''): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map(
-    (r) =>
-      `${indent}${r
-        .map((c, i) => pad(c, widths[i]!))
-        .join('  ')
-        .trimEnd()}`,
-  );
+/** A table cell: its text, and the style its verdict is shown in on a colour terminal. */
+type Cell = string | { readonly text: string; readonly style: StyleName | null };
+
+function verdictCell(text: string, verdict: Verdict, difference?: Estimate): Cell {
+  const identicalChoices = difference !== undefined && identical(difference);
+  return {
+    text,
+    style: identicalChoices
+      ? null
+      : verdict === 'helps'
+        ? 'green'
+        : verdict === 'hurts'
+          ? 'red'
+          : null,
+  };
 }
 
-/** Plain text for the terminal: the figures, the comparisons, the caveats (names escaped). */
-export function summaryText(result: BenchmarkResult): string {
+/** Aligned rows: each cell escaped for the terminal, padded, then painted (so colour never shifts a column). */
+function columns(rows: readonly (readonly Cell[])[], paint: Paint, indent = ''): string[] {
+  const cells = rows.map((r) =>
+    r.map((c) =>
+      typeof c === 'string'
+        ? { text: terminalText(c), style: null }
+        : { text: terminalText(c.text), style: c.style },
+    ),
+  );
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.text.length)));
+  return cells.map((r) => {
+    const last = r.map((c) => c.text !== '').lastIndexOf(true);
+    return `${indent}${r
+      .slice(0, last + 1)
+      .map((c, i) => {
+        const text = i === last ? c.text : pad(c.text, widths[i]!);
+        return c.style === null ? text : paint(c.style, c.text) + text.slice(c.text.length);
+      })
+      .join('  ')}`;
+  });
+}
+
+/**
+ * Plain text for the terminal: the figures, the comparisons, the caveats (names escaped). With a
+ * `paint` that colours (a colour terminal), verdicts show green (better) and red (worse).
+ */
+export function summaryText(result: BenchmarkResult, paint: Paint = createPaint(false)): string {
   const out: string[] = [];
+  const line = (text: string) => out.push(terminalText(text));
   const n = result.evaluation.taskIds.length;
   if (result.simulated) {
-    out.push(`SIMULATED results on ${n} held-out tasks (95% bootstrap CIs):`);
+    line(`SIMULATED results on ${n} held-out tasks (95% bootstrap CIs):`);
     const models = [...result.models].sort(
       (a, b) => b.learned.rate - a.learned.rate || a.name.localeCompare(b.name),
     );
     out.push(
-      ...columns([
-        ['model', 'params', 'base', 'learned', 'oracle', 'captured'],
-        ...models.map((m) => [
-          m.name,
-          `${m.paramsB}B`,
-          estimateText(m.base),
-          estimateText(m.learned),
-          estimateText(m.oracle),
-          m.captured === null ? '—' : ratioText(m.captured),
-        ]),
-      ]),
+      ...columns(
+        [
+          ['model', 'params', 'base', 'learned', 'oracle', 'captured'],
+          ...models.map((m) => [
+            m.name,
+            `${m.paramsB}B`,
+            estimateText(m.base),
+            estimateText(m.learned),
+            estimateText(m.oracle),
+            m.captured === null ? '—' : ratioText(m.captured),
+          ]),
+        ],
+        paint,
+      ),
     );
   } else {
     const model = result.models[0]!;
     const hasCost = model.learned.meanCost !== null;
     const weighted = hasCost && result.config.costWeight > 0;
-    out.push(
+    line(
       `REAL LOGGED DATA: pass rates on ${n} held-out tasks (${result.config.folds}-fold cross-validation, 95% bootstrap CIs):`,
     );
     const policies = [
@@ -226,40 +289,47 @@ export function summaryText(result: BenchmarkResult): string {
       model.oracle,
     ];
     out.push(
-      ...columns([
+      ...columns(
         [
-          'policy',
-          'tasks',
-          'pass rate [95% CI]',
-          ...(hasCost ? ['mean cost'] : []),
-          ...(weighted ? [`pass − ${result.config.costWeight}·cost`] : []),
-          `${model.learned.name} minus it (paired)`,
+          [
+            'policy',
+            'tasks',
+            'pass rate [95% CI]',
+            ...(hasCost ? ['mean cost'] : []),
+            ...(weighted ? [`pass − ${result.config.costWeight}·cost`] : []),
+            `${model.learned.name} minus it (paired)`,
+          ],
+          ...policies.map((p) => {
+            const c = model.comparisons.find((x) => x.against === p.name);
+            return [
+              p.name,
+              p.tasks === n ? String(n) : `${p.tasks}/${n}`,
+              estimateText(p),
+              ...(hasCost ? [costText(p.meanCost!)] : []),
+              ...(weighted ? [p.utility === null ? '' : p.utility.rate.toFixed(3)] : []),
+              c === undefined
+                ? ''
+                : verdictCell(
+                    `${pointsText(c.difference)} ${comparisonWord(c.verdict, c.difference)}` +
+                      (c.utility === null
+                        ? ''
+                        : `; pass − w·cost ${ratioText(c.utility, 3)} ${comparisonWord(verdictOf(c.utility))}`),
+                    c.verdict,
+                    c.difference,
+                  ),
+            ];
+          }),
         ],
-        ...policies.map((p) => {
-          const c = model.comparisons.find((x) => x.against === p.name);
-          return [
-            p.name,
-            p.tasks === n ? String(n) : `${p.tasks}/${n}`,
-            estimateText(p),
-            ...(hasCost ? [costText(p.meanCost!)] : []),
-            ...(weighted ? [p.utility === null ? '' : p.utility.rate.toFixed(3)] : []),
-            c === undefined
-              ? ''
-              : `${pointsText(c.difference)} ${comparisonWord(c.verdict, c.difference)}` +
-                (c.utility === null
-                  ? ''
-                  : `; pass − w·cost ${ratioText(c.utility, 3)} ${comparisonWord(verdictOf(c.utility))}`),
-          ];
-        }),
-      ]),
+        paint,
+      ),
     );
     if (model.pareto !== null)
-      out.push(`Pareto frontier (pass rate vs mean cost): ${model.pareto.join(' → ')}`);
+      line(`Pareto frontier (pass rate vs mean cost): ${model.pareto.join(' → ')}`);
   }
   if (result.compared.length > 0) {
     const own = result.learner === 'sona' ? `SONA ${result.version}` : result.learner;
     const many = result.models.length > 1;
-    out.push('compared in the same protocol (same tasks, attempt streams and feedback):');
+    line('compared in the same protocol (same tasks, attempt streams and feedback):');
     out.push(
       ...columns(
         [
@@ -284,10 +354,15 @@ export function summaryText(result: BenchmarkResult): string {
               estimateText(c.summary.learned),
               c.summary.captured?.toFixed(2) ?? '—',
               c.summary.worstEce.toFixed(3),
-              `${pointsText(v.mean.difference)} ${comparisonWord(v.mean.verdict, v.mean.difference)}`,
+              verdictCell(
+                `${pointsText(v.mean.difference)} ${comparisonWord(v.mean.verdict, v.mean.difference)}`,
+                v.mean.verdict,
+                v.mean.difference,
+              ),
             ];
           }),
         ],
+        paint,
         '  ',
       ),
     );
@@ -295,20 +370,20 @@ export function summaryText(result: BenchmarkResult): string {
   for (const model of result.models) {
     const aiq = model.frontier?.aiq;
     if (aiq !== null && aiq !== undefined) {
-      out.push(
+      line(
         `AIQ ${model.learned.name} ${ratioText(aiq.policy, 3)} vs the fixed-arm hull ${ratioText(aiq.hull, 3)}: ` +
           `${ratioText(aiq.difference, 3)} ${comparisonWord(aiq.verdict)}`,
       );
     }
   }
   if (result.config.ablations.length > 0) {
-    out.push('ablations (full v3 minus component off, paired; verdict per model):');
+    line('ablations (full v3 minus component off, paired; verdict per model):');
     for (const a of result.config.ablations) {
       const verdicts = result.models.map((m) => m.ablations.find((x) => x.key === a.key)!.verdict);
       const helps = verdicts.filter((v) => v === 'helps').length;
-      out.push(`  ${pad(a.key, 12)} helps for ${helps}/${verdicts.length} models`);
+      line(`  ${pad(a.key, 12)} helps for ${helps}/${verdicts.length} models`);
     }
   }
-  out.push(...result.caveats.map((c) => `note: ${c}`));
-  return `${out.map(terminalText).join('\n')}\n`;
+  for (const c of result.caveats) line(`note: ${c}`);
+  return `${out.join('\n')}\n`;
 }

@@ -129,7 +129,9 @@ describe('the replay environment', () => {
     });
     const env = context.env;
     for (let fold = 0; fold < env.plan.folds.length; fold++) {
-      const heldOut = new Set(Array.from(env.plan.folds[fold]!.test, (i) => env.taskIds[i]!));
+      const split = env.plan.folds[fold]!;
+      // Neither the fold's test tasks nor its validation tasks are ever trained on.
+      const heldOut = new Set(Array.from([...split.test, ...split.valid!], (i) => env.taskIds[i]!));
       const trained: string[] = [];
       const greedy: string[] = [];
       const spy: LearnerFactory = (args) => {
@@ -159,7 +161,8 @@ describe('the replay environment', () => {
       expect(trained).toHaveLength(epochs * tasksPerEpoch);
       expect(trained.some((id) => heldOut.has(id))).toBe(false);
       // Each epoch starts a pass; within it every training task comes before any repeats.
-      const passLength = env.taskIds.length - heldOut.size;
+      const passLength = split.train.length;
+      expect(passLength).toBe(env.taskIds.length - heldOut.size);
       for (let e = 0; e < epochs; e++) {
         const epoch = trained.slice(e * tasksPerEpoch, (e + 1) * tasksPerEpoch);
         const first = epoch.slice(0, Math.min(passLength, tasksPerEpoch));
@@ -168,6 +171,33 @@ describe('the replay environment', () => {
       expect(new Set(greedy)).toEqual(heldOut);
       expect(job.curve).toHaveLength(epochs + 1);
     }
+  });
+
+  it('with 3 folds or more the next fold validates: each task tested once, validated once, never both in a fold', () => {
+    for (const folds of [3, 5]) {
+      const { plan } = createContext({
+        version: 'v3',
+        mode: 'quick',
+        seed: 2,
+        environment: { kind: 'replay', dataset, folds },
+      }).env;
+      const tested = plan.folds.flatMap((f) => [...f.test]).sort((a, b) => a - b);
+      const validated = plan.folds.flatMap((f) => [...f.valid!]).sort((a, b) => a - b);
+      const all = Array.from({ length: dataset.tasks.length }, (_, i) => i);
+      expect(tested).toEqual(all);
+      expect(validated).toEqual(all);
+      for (const f of plan.folds) {
+        const parts = [...f.train, ...f.valid!, ...f.test];
+        expect(new Set(parts).size).toBe(dataset.tasks.length);
+      }
+    }
+    const two = createContext({
+      version: 'v3',
+      mode: 'quick',
+      seed: 2,
+      environment: { kind: 'replay', dataset, folds: 2 },
+    }).env.plan;
+    expect(two.folds.map((f) => f.valid)).toEqual([null, null]);
   });
 
   it('full feedback records every offered arm after each attempt, the chosen one first', () => {

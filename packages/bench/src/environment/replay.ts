@@ -48,7 +48,8 @@ export interface ReplayEnvironmentInfo {
  * task offers only the arms logged for it, an attempt draws one of the logged trials of the chosen
  * arm uniformly, and a choice is worth the exact mean of its trials. k-fold cross-validation over
  * tasks, stratified by type, with no separate holdout: each task is scored by the learner of the
- * fold that held it out. Tasks carry no difficulty or bucket: deriving one from the logged outcomes
+ * fold that held it out; with k ≥ 3 the next fold is that learner's validation part (calibration
+ * and learning curve), so it trains on k − 2 folds. Tasks carry no difficulty or bucket: deriving one from the logged outcomes
  * would leak the labels into the learner.
  */
 export class ReplayEnvironment implements Environment {
@@ -109,14 +110,23 @@ export class ReplayEnvironment implements Environment {
     const typeIndex = new Map([...new Set(this.taskTypes)].sort().map((t, i) => [t, i]));
     const strata = Int32Array.from(this.taskTypes, (t) => typeIndex.get(t)!);
     this.foldOf = stratifiedFolds(strata, folds, this.root.fork('splits').fork('folds'));
+    // With three folds or more, fold f + 1 (mod k) validates fold f's learner: its calibration
+    // step and learning curve use those tasks, never trained on, so each task is tested once
+    // and validated once (as in the simulated protocol). Two folds leave no third part.
     const plan: FoldSplit[] = [];
     for (let f = 0; f < folds; f++) {
+      const validFold = folds >= 3 ? (f + 1) % folds : -1;
       const train: number[] = [];
+      const valid: number[] = [];
       const test: number[] = [];
       this.foldOf.forEach((g, i) => {
-        (g === f ? test : train).push(i);
+        (g === f ? test : g === validFold ? valid : train).push(i);
       });
-      plan.push({ train: Int32Array.from(train), valid: null, test: Int32Array.from(test) });
+      plan.push({
+        train: Int32Array.from(train),
+        valid: validFold < 0 ? null : Int32Array.from(valid),
+        test: Int32Array.from(test),
+      });
     }
     this.plan = { folds: plan, holdout: null };
   }
@@ -179,7 +189,8 @@ export class ReplayEnvironment implements Environment {
         'Real logged outcomes replayed: an attempt draws one of the logged trials of the chosen ' +
         'arm on the task; a task offers only the arms logged for it. Each task is held out once ' +
         'in k-fold cross-validation over tasks and scored by the exact mean of the logged ' +
-        'outcomes of the arm chosen for it.',
+        'outcomes of the arm chosen for it; with 3 folds or more the next fold validates each ' +
+        "fold's learner (its calibration and learning curve), so it trains on k − 2 folds.",
       source: d.source,
       fields: d.fields,
       rowsUsed: d.rowsUsed,

@@ -66,10 +66,7 @@ function curvePanel(
   const bottom = 28;
   const x = linearScale([0, Math.max(1, epochs)], [left, W - right]);
   const y = linearScale(domain, [H - bottom, top]);
-  const parts = [
-    svgOpen(W, H, `Learning curve of ${title}`),
-    text(left, 14, title, { 'font-weight': 600 }),
-  ];
+  const parts = [svgOpen(W, H, `Learning curve of ${title}`), panelTitle(title, W)];
   parts.push(percentAxis(y, domain, 0.1, left, W - right));
   for (const r of refs) parts.push(line(left, y(r.rate), W - right, y(r.rate), r.style));
   for (const l of lines) {
@@ -341,6 +338,36 @@ export function versionBars(runs: readonly BenchmarkResult[]): Chart {
   };
 }
 
+/** Bold 11 px text is at most about 6.6 px a character (a conservative estimate for system-ui). */
+const TITLE_CHAR_WIDTH = 6.6;
+
+/**
+ * A panel's bold title from its left edge; a title longer than the panel is drawn squeezed to its
+ * width (`textLength`) instead of running past the edge, where it would be cut off.
+ */
+export function panelTitle(content: string, width: number): string {
+  return fitText(6, 14, content, width - 12, TITLE_CHAR_WIDTH, { 'font-weight': 600 });
+}
+
+/**
+ * Text that must stay within `room` pixels: when `charWidth` per character says it may not, it is
+ * drawn squeezed to `room` (`textLength`), so neither end is ever cut off by its panel.
+ */
+export function fitText(
+  x: number,
+  y: number,
+  content: string,
+  room: number,
+  charWidth: number,
+  attrs: Readonly<Record<string, string | number>> = {},
+): string {
+  const squeeze = content.length * charWidth > room;
+  return text(x, y, content, {
+    ...attrs,
+    ...(squeeze ? { textLength: room, lengthAdjust: 'spacingAndGlyphs' } : {}),
+  });
+}
+
 /**
  * Reliability diagrams, one panel per learner (pooled over models): each non-empty bin's mean
  * predicted probability against the mean exact success of those choices, the point's area
@@ -362,11 +389,9 @@ export function reliabilityDiagrams(
     const max = Math.max(1, ...calibration.bins.map((b) => b.count));
     const parts = [
       svgOpen(W, H, `Reliability diagram of ${learner}`),
-      text(
-        left,
-        14,
+      panelTitle(
         `${learner} · ECE ${calibration.ece.toFixed(3)} · Brier ${calibration.brier.toFixed(3)}`,
-        { 'font-weight': 600 },
+        W,
       ),
     ];
     for (let t = 0; t <= 10; t += 2) {
@@ -389,8 +414,15 @@ export function reliabilityDiagrams(
           `${percent(bin.lower, 0)}–${percent(bin.upper, 0)}: ${bin.count} predictions, mean predicted ${percent(bin.meanConfidence!)}, observed ${percent(bin.meanOutcome!)}`,
         )}</title></circle>`,
       );
+      // The count beside its point, on the left when the right would leave the panel.
+      const label = String(bin.count);
+      const onRight = cx + radius + 2 + label.length * 5.5 <= W - 2;
       parts.push(
-        text(cx + radius + 2, cy + 3, String(bin.count), { fill: '#333', 'font-size': 9 }),
+        text(onRight ? cx + radius + 2 : cx - radius - 2, cy + 3, label, {
+          fill: '#333',
+          'font-size': 9,
+          ...(onRight ? {} : { 'text-anchor': 'end' }),
+        }),
       );
     }
     parts.push(
@@ -432,6 +464,67 @@ function marker(
     default:
       return `<polygon points="${n(x)},${n(y - 6)} ${n(x + 6)},${n(y + 5)} ${n(x - 6)},${n(y + 5)}" fill="${fill}" ${stroke}>${tip}</polygon>`;
   }
+}
+
+/** Where a marker's number goes: its baseline point and anchor. */
+export interface LabelPlace {
+  readonly x: number;
+  readonly y: number;
+  readonly anchor: 'start' | 'end';
+}
+
+type Box = readonly [number, number, number, number];
+
+const overlaps = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+/**
+ * Numbers beside markers without covering one another or another marker: each label, in order,
+ * takes the first free spot of the rings around its marker (above right first), inside the plot
+ * `[x0, y0, x1, y1]`; when none is free, the one that covers least. Bold 10 px digits are taken
+ * as 6.5 px wide and 10 px tall; a marker as a 12 px square.
+ */
+export function placeLabels(
+  centres: readonly (readonly [number, number])[],
+  texts: readonly string[],
+  plot: Box,
+): LabelPlace[] {
+  const markers: Box[] = centres.map(([cx, cy]) => [cx - 6, cy - 6, cx + 6, cy + 6]);
+  const taken: Box[] = [];
+  // Rings of spots around the marker, nearest first: above and below on either side, then beside.
+  const offsets: [number, number, 'start' | 'end'][] = [];
+  for (let ring = 0; ring < 4; ring++) {
+    const dx = 7 + 8 * ring;
+    offsets.push(
+      [dx, -6 - 11 * ring, 'start'],
+      [-dx, -6 - 11 * ring, 'end'],
+      [dx, 13 + 11 * ring, 'start'],
+      [-dx, 13 + 11 * ring, 'end'],
+      [dx + 2, 4, 'start'],
+      [-dx - 2, 4, 'end'],
+    );
+  }
+  return centres.map(([cx, cy], i) => {
+    const width = 6.5 * texts[i]!.length;
+    let best: { place: LabelPlace; box: Box; cost: number } | null = null;
+    for (const [dx, dy, anchor] of offsets) {
+      const lx = cx + dx;
+      const box: Box =
+        anchor === 'start'
+          ? [lx, cy + dy - 9, lx + width, cy + dy + 1]
+          : [lx - width, cy + dy - 9, lx, cy + dy + 1];
+      const outside =
+        box[0] < plot[0] || box[2] > plot[2] || box[1] < plot[1] - 12 || box[3] > plot[3];
+      const cost =
+        (outside ? 100 : 0) +
+        taken.filter((b) => overlaps(b, box)).length * 10 +
+        markers.filter((b, k) => k !== i && overlaps(b, box)).length;
+      if (best === null || cost < best.cost)
+        best = { place: { x: lx, y: cy + dy, anchor }, box, cost };
+      if (cost === 0) break;
+    }
+    taken.push(best!.box);
+    return best!.place;
+  });
 }
 
 interface Plotted {
@@ -558,8 +651,14 @@ export function frontierChart(r: BenchmarkResult, m: number): Chart {
       );
     }
   }
+  const centres = ps.map((p) => [x(p.policy.meanCost ?? 0), y(p.policy.rate)] as const);
+  const labels = placeLabels(
+    centres,
+    ps.map((_, i) => String(i + 1)),
+    [left, top, W - right, H - bottom],
+  );
   ps.forEach((p, i) => {
-    const cx = x(p.policy.meanCost ?? 0);
+    const [cx, cy] = centres[i]!;
     parts.push(
       line(
         cx,
@@ -569,14 +668,20 @@ export function frontierChart(r: BenchmarkResult, m: number): Chart {
         `stroke="${p.colour}" stroke-opacity="0.5"`,
       ),
     );
+    parts.push(marker(p.shape, p.colour, p.hollow, cx, cy, policyTitle(p.policy, tasks)));
+  });
+  ps.forEach((p, i) => {
+    const l = labels[i]!;
     parts.push(
-      marker(p.shape, p.colour, p.hollow, cx, y(p.policy.rate), policyTitle(p.policy, tasks)),
-    );
-    parts.push(
-      text(cx + 7, y(p.policy.rate) - 6, String(i + 1), {
+      text(l.x, l.y, String(i + 1), {
         fill: p.colour,
         'font-size': 10,
         'font-weight': 600,
+        // A white halo keeps the number readable where a line passes under it.
+        stroke: '#fff',
+        'stroke-width': 3,
+        'paint-order': 'stroke',
+        ...(l.anchor === 'end' ? { 'text-anchor': 'end' } : {}),
       }),
     );
   });
@@ -617,7 +722,16 @@ export function rateBars(r: BenchmarkResult, m: number): Chart {
     const yy = top + i * (barH + 6);
     const suffix = p.policy.tasks < tasks ? ` (${p.policy.tasks}/${tasks})` : '';
     const label = p.policy.name.length > 38 ? `${p.policy.name.slice(0, 37)}…` : p.policy.name;
-    parts.push(text(left - 8, yy + barH - 4, `${label}${suffix}`, { 'text-anchor': 'end' }));
+    // 11 px text runs up to about 7 px a character (capitals): squeezed to the room left of the bars
+    // when longer, so the start of a long name is never cut off.
+    const shown = `${label}${suffix}`;
+    const room = left - 12;
+    parts.push(
+      text(left - 8, yy + barH - 4, shown, {
+        'text-anchor': 'end',
+        ...(shown.length * 7 > room ? { textLength: room, lengthAdjust: 'spacingAndGlyphs' } : {}),
+      }),
+    );
     parts.push(
       `<rect x="${n(left)}" y="${n(yy)}" width="${n(x(p.policy.rate) - left)}" height="${barH}" fill="${p.colour}" fill-opacity="${p.hollow ? 0.35 : 0.8}"><title>${e(policyTitle(p.policy, tasks))}</title></rect>`,
     );

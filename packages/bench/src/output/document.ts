@@ -157,8 +157,23 @@ function htmlInline(parts: readonly Inline[]): string {
     .join('');
 }
 
+/** A figure and its interval (`33.1% [30.8, 35.4]`): the interval may go to a line of its own. */
+const WITH_INTERVAL = /^(\S.*?) (\[[^\]]*\])$/;
+
+/**
+ * A cell's text in HTML. A figure with an interval is two unbreakable pieces with a break allowed
+ * between them, so a wide table narrows by putting intervals below their figures instead of
+ * overflowing its page.
+ */
+export function htmlCellText(text: string): string {
+  const m = WITH_INTERVAL.exec(text);
+  return m === null
+    ? e(text)
+    : `<span class="n">${e(m[1]!)}</span> <span class="n">${e(m[2]!)}</span>`;
+}
+
 function htmlCell(c: Cell): string {
-  let inner = e(c.text);
+  let inner = htmlCellText(c.text);
   if (c.note !== undefined) inner += `<br>${e(c.note)}`;
   if (c.strong === true) inner = `<b>${inner}</b>`;
   return c.verdict === undefined ? inner : `<span class="${c.verdict}">${inner}</span>`;
@@ -166,10 +181,17 @@ function htmlCell(c: Cell): string {
 
 function htmlTable(t: Table): string {
   const left = t.leftColumns ?? 1;
-  const cls = (i: number) => (i < left ? ' class="l"' : '');
+  // A rank column (`#`) is left-aligned text but needs no text column's minimum width.
+  const cls = (i: number) =>
+    i < left ? (t.header[i] === '#' ? ' class="l k"' : ' class="l"') : '';
   const head = `<tr>${t.header.map((h, i) => `<th${cls(i)}>${e(h)}</th>`).join('')}</tr>`;
+  const td = (c: Cell, i: number) =>
+    i >= left && WITH_INTERVAL.test(c.text) ? ' class="w"' : cls(i);
   const body = t.rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${htmlCell(cell(c))}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${td(cell(c), i)}>${htmlCell(cell(c))}</td>`).join('')}</tr>`,
+    )
     .join('');
   return `<div class="scroll"><table>${head}${body}</table></div>`;
 }
@@ -220,7 +242,8 @@ h3{font-size:16px;margin:22px 0 8px}
 p.callout{padding-left:12px}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0 10px;background:#fff}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}
-th{background:#f0f0f0}.l{text-align:left;white-space:normal;min-width:8em}
+th,td.w{white-space:normal}.n{white-space:nowrap}
+th{background:#f0f0f0}.l{text-align:left;white-space:normal;min-width:8em}.l.k{min-width:0}
 .scroll{overflow-x:auto;max-width:100%}
 .note{color:#555;font-size:12.5px;max-width:900px}
 .text{max-width:900px;line-height:1.45}

@@ -583,7 +583,9 @@ function curveBlocks(r: BenchmarkResult): Block[] {
     h3(
       holdout
         ? 'Cross-validation (each fold learner on its test fold) and learning curve'
-        : 'Learning curve (held-out tasks, each by its fold learner)',
+        : on === 'validation'
+          ? 'Learning curve (validation tasks, each by the fold learner it validates)'
+          : 'Learning curve (held-out tasks, each by its fold learner)',
     ),
     table({
       header: [

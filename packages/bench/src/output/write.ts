@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Checkpoint, saveCheckpoint } from '@sona/checkpoint';
+import { isSonaError, SonaError } from '@sona/core';
 import type { BenchmarkResult } from '../protocol/result';
 import { renderHtml, renderMarkdown } from './document';
 import { ensureWritableDirectory, loadResults, resultFileName, writeFileAtomic } from './files';
@@ -42,21 +42,35 @@ export function checkpointFileName(model: string, version: string): string {
   return `${model.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120)}_${version}.json`;
 }
 
+/** The folder checkpoints go to. */
+export function checkpointFolder(outDir: string): string {
+  return join(outDir, 'checkpoints');
+}
+
 /**
  * Saves one checkpoint per model into `<outDir>/checkpoints/` through @sona/checkpoint (atomic:
- * temporary file, fsync, rename). Returns the paths written.
+ * temporary file, fsync, rename). Returns the paths written. A folder or file that cannot be
+ * written (a file named `checkpoints`, a full disk) is OUTPUT_UNWRITABLE, like the result files.
  */
 export async function writeCheckpoints(
   outDir: string,
   version: string,
   checkpoints: readonly { readonly model: string; readonly checkpoint: Checkpoint }[],
 ): Promise<string[]> {
-  const dir = join(outDir, 'checkpoints');
-  mkdirSync(dir, { recursive: true });
+  const dir = checkpointFolder(outDir);
+  ensureWritableDirectory(dir);
   const written: string[] = [];
   for (const { model, checkpoint } of checkpoints) {
     const file = join(dir, checkpointFileName(model, version));
-    await saveCheckpoint(file, checkpoint);
+    try {
+      await saveCheckpoint(file, checkpoint);
+    } catch (error) {
+      if (!isSonaError(error, 'CHECKPOINT_IO')) throw error;
+      throw new SonaError('OUTPUT_UNWRITABLE', error.message, {
+        path: file,
+        cause: error,
+      });
+    }
     written.push(file);
   }
   return written;

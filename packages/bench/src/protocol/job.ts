@@ -239,7 +239,7 @@ export function runJob(
 
   // A learner with a calibration step gets one attempt of its greedy choice on every validation
   // task (never trained on; the held-out and test tasks never reach it), drawn from its own
-  // stream. Without a validation split (cross-fitted replay) there is nothing to calibrate on.
+  // stream. Without a validation split (replay with 2 folds) there is nothing to calibrate on.
   if (typeof learner.calibrate === 'function' && split.valid !== null) {
     const draws = jobRng.fork('calibration');
     const samples: CalibrationSample[] = Array.from(split.valid, (i) => {

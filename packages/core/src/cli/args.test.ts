@@ -65,6 +65,23 @@ describe('parseArgs', () => {
     expect(dashed.details).toEqual({ hint: 'write --max-bytes=-3 if -3 is the value' });
   });
 
+  it('a multiple option collects its values in order, in both spellings; others still refuse a repeat', () => {
+    const specs = {
+      ...options,
+      field: { type: 'string', value: 'NAME=PATH', multiple: true },
+    } as const;
+    const parsed = parseArgs(['--field', 'a=x', 'v1', '--field=b=y', '--json'], specs);
+    expect(parsed).toEqual({
+      values: { field: ['a=x', 'b=y'], json: true },
+      positionals: ['v1'],
+    });
+    expect(parseArgs(['--field', 'a=x'], specs).values.field).toEqual(['a=x']);
+    expect(usage(() => parseArgs(['--field'], specs)).message).toBe('--field needs a value');
+    expect(
+      usage(() => parseArgs(['--key', 'a', '--field', 'c', '--key', 'b'], specs)).message,
+    ).toBe('--key is given twice');
+  });
+
   it('any argument list without options comes back as positionals, in order', () => {
     const positional = fc.string().filter((s) => !s.startsWith('-') || s === '-');
     fc.assert(

@@ -9,13 +9,19 @@ export interface OptionSpec {
   readonly short?: string;
   /** What the value is, for messages: `--key FILE`. */
   readonly value?: string;
+  /** An option that takes a value and may be repeated (`--field a=x --field b=y`): its values in order. */
+  readonly multiple?: boolean;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** The options given: `true` for a flag, the text for a value; absent when not given. */
 export type OptionValues<S extends OptionSpecs> = {
-  readonly [K in keyof S]?: S[K]['type'] extends 'string' ? string : true;
+  readonly [K in keyof S]?: S[K]['type'] extends 'string'
+    ? S[K]['multiple'] extends true
+      ? readonly string[]
+      : string
+    : true;
 };
 
 export interface ParsedArgs<S extends OptionSpecs> {
@@ -38,15 +44,25 @@ export function usageError(
 
 /**
  * Splits a command line into options and positionals, strictly: an unknown option (with a
- * did-you-mean hint, and the option as written in `details.option`), an option given twice, a flag given a value, or an option missing its
- * value is a `USAGE` error naming it. `--name value` and `--name=value` both work; a value
+ * did-you-mean hint, and the option as written in `details.option`), an option given twice
+ * (unless it is `multiple`), a flag given a value, or an option missing its value is a `USAGE`
+ * error naming it. `--name value` and `--name=value` both work; a value
  * that starts with `-` must use `=`; everything after `--` is positional.
  */
 export function parseArgs<S extends OptionSpecs>(
   args: readonly string[],
   options: S,
 ): ParsedArgs<S> {
-  const values: Record<string, string | true> = {};
+  const values: Record<string, string | string[] | true> = {};
+  const give = (name: string, value: string) => {
+    if (options[name]!.multiple === true) {
+      const list = values[name];
+      if (Array.isArray(list)) list.push(value);
+      else values[name] = [value];
+    } else {
+      values[name] = value;
+    }
+  };
   const positionals: string[] = [];
   const shorts = new Map(
     Object.entries(options).flatMap(([name, spec]) =>
@@ -80,7 +96,7 @@ export function parseArgs<S extends OptionSpecs>(
         { option: written },
       );
     }
-    if (Object.hasOwn(values, name)) {
+    if (Object.hasOwn(values, name) && spec.multiple !== true) {
       throw usageError(`${written} is given twice`, `give ${shown(name)} once`);
     }
     if (spec.type === 'boolean') {
@@ -89,7 +105,7 @@ export function parseArgs<S extends OptionSpecs>(
       continue;
     }
     if (equals >= 0) {
-      values[name] = arg.slice(equals + 1);
+      give(name, arg.slice(equals + 1));
       continue;
     }
     const next = args[i + 1];
@@ -101,7 +117,7 @@ export function parseArgs<S extends OptionSpecs>(
           : `write ${written}=${next} if ${next} is the value`,
       );
     }
-    values[name] = next;
+    give(name, next);
     i++;
   }
   return { values: values as OptionValues<S>, positionals };
