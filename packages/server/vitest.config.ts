@@ -1,0 +1,3 @@
+import { sonaVitest } from '../../tools/vitest-preset';
+
+export default sonaVitest();
