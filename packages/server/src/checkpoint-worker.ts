@@ -4,11 +4,11 @@
  * takes the state (a plain-data snapshot) and posts it here.
  */
 import { parentPort } from 'node:worker_threads';
-import { type CheckpointState, createCheckpoint, saveCheckpoint } from '@sona/checkpoint';
+import { type CheckpointRecord, createCheckpoint, saveCheckpoint } from '@sona/checkpoint';
 
 export interface CheckpointJob {
   readonly id: number;
-  readonly state: CheckpointState;
+  readonly state: CheckpointRecord;
   readonly file: string;
 }
 

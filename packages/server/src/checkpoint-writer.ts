@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type CheckpointState, createCheckpoint, saveCheckpoint } from '@sona/checkpoint';
+import { type CheckpointRecord, createCheckpoint, saveCheckpoint } from '@sona/checkpoint';
 import { SonaError } from '@sona/core';
 import type { CheckpointJob, CheckpointJobResult } from './checkpoint-worker';
 
 /** Writes a checkpoint of `state` to `file` and resolves to its stateHash. */
 export interface CheckpointWriter {
-  write(state: CheckpointState, file: string): Promise<string>;
+  write(state: CheckpointRecord, file: string): Promise<string>;
   close(): Promise<void>;
 }
 

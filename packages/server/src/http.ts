@@ -67,7 +67,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       res.setHeader('www-authenticate', 'Bearer');
       throw new RequestError(401, 'unauthorized', 'a valid Authorization: Bearer token is needed');
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/'; // split gives at least one part
     const method = req.method ?? 'GET';
     const route = `${method} ${path}`;
     switch (route) {

@@ -486,7 +486,7 @@ export class SonaService {
       if (this.#lastCheckpoint !== null && this.#lastCheckpoint.seq === seq) {
         return this.#lastCheckpoint;
       }
-      const state = this.#engine.toCheckpointState(this.#context());
+      const state = this.#engine.toCheckpointRecord(this.#context());
       // The checkpoint must never be ahead of the journal on disk.
       await this.#synced();
       const file = join(this.options.checkpointDir, checkpointName(seq));
@@ -509,7 +509,7 @@ export class SonaService {
 
   /** The engine as a checkpoint (not written anywhere); its stateHash identifies the state. */
   #snapshot(): Checkpoint {
-    return createCheckpoint(this.#engine.toCheckpointState(this.#context()));
+    return createCheckpoint(this.#engine.toCheckpointRecord(this.#context()));
   }
 
   #context() {
