@@ -237,9 +237,7 @@ describeStateLaws('SonaEngine', {
   state: (engine) => engine.state(),
   fromState: (state) => SonaEngine.fromState(state),
   kind: 'sona-engine',
-  // state().replay.items[i].input is the replay memory's own Float32Array, not a copy: writing
-  // into it reaches the engine. Callers must treat a state as read-only until that is fixed.
-  copies: false,
+  copies: true,
   continuation: {
     input: () => fc.nat(),
     run: (engine, seed) => {

@@ -1007,8 +1007,9 @@ export class SonaEngine implements Learner {
         input: r.input.slice(),
         patterns: [...r.patterns],
         weights: [...r.weights],
+        code: [...r.code],
       })),
-      replay: this.#replay.state(),
+      replay: copiedReplayState(this.#replay.state()),
       contrastive: this.#contrastive?.map((m) => m.state()) ?? null,
       typeStats: [...this.#typeStats.keys()].sort().map((type) => {
         const stats = this.#typeStats.get(type)!;
@@ -1069,4 +1070,12 @@ function describe(value: unknown): string {
 function firstNonFinite32(values: Float32Array): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
   return -1;
+}
+
+/** A replay state whose items own their inputs (the memory's items share the engine's arrays). */
+function copiedReplayState(state: ReplayState): ReplayState {
+  return {
+    ...state,
+    items: state.items.map((item) => ({ ...item, input: item.input.slice() })),
+  } as ReplayState;
 }
