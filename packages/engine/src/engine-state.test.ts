@@ -172,6 +172,29 @@ const replacementArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant((v: unknown) => (v instanceof Float32Array ? new Float32Array(v.length) : v)),
 );
 
+describe('state formats', () => {
+  it('resumes a format-2 state (EWC++ state without its kind tag) exactly as the format-3 one', () => {
+    const engine = trained(2, 4);
+    const state = engine.state();
+    expect(state.formatVersion).toBe(3);
+    expect(state.ewc?.kind).toBe('ewc');
+    const { kind: _kind, ...ewc } = state.ewc!;
+    const older = { ...state, formatVersion: 2, ewc } as unknown as EngineState;
+    const a = SonaEngine.fromState(state);
+    const b = SonaEngine.fromState(older);
+    expect(bitsOf(b.state())).toBe(bitsOf(a.state()));
+    for (const e of [a, b]) {
+      const { arm } = e.choose(task);
+      e.record(task, arm, { success: true });
+      e.endEpoch();
+    }
+    expect(bitsOf(b.state())).toBe(bitsOf(a.state()));
+    expect(() =>
+      SonaEngine.fromState({ ...state, formatVersion: 1 } as unknown as EngineState),
+    ).toThrow(/resumes formats 2 and 3/);
+  });
+});
+
 describe('a state is either refused by fromState or fully usable (issue 15, item 8)', () => {
   it('refuses an adapter α other than the rank, and heads that do not start with the shared one', () => {
     const state = trained(2, 4).state();

@@ -27,8 +27,14 @@ import type { VersionConfig } from './versions';
 export const STREAMS = ['explore', 'replay', 'curriculum', 'patterns', 'heads'] as const;
 export type StreamName = (typeof STREAMS)[number];
 
-/** The engine state format `state()` writes and `fromState` reads. */
-export const ENGINE_STATE_FORMAT = 2;
+/**
+ * The engine state format `state()` writes. `fromState` also reads format 2, which differs only
+ * in its EWC++ state carrying no `kind` tag.
+ */
+export const ENGINE_STATE_FORMAT = 3;
+
+/** Formats `fromState` resumes. */
+const READABLE_FORMATS: readonly number[] = [2, ENGINE_STATE_FORMAT];
 
 /**
  * One recorded outcome, with the task as given (so the adapter can be re-run) and the pattern
@@ -95,7 +101,7 @@ export interface TypeStatsEntry {
  */
 export interface EngineState {
   readonly kind: 'sona-engine';
-  readonly formatVersion: typeof ENGINE_STATE_FORMAT;
+  readonly formatVersion: 2 | typeof ENGINE_STATE_FORMAT;
   readonly version: Version;
   readonly dim: number;
   readonly arms: readonly Arm[];
@@ -144,10 +150,10 @@ export function checkHeader(state: unknown): EngineState {
     throw new SonaError('INVALID_STATE', 'not a SONA engine state', { path: 'kind' });
   }
   const s = state as EngineState;
-  if (s.formatVersion !== ENGINE_STATE_FORMAT) {
+  if (!READABLE_FORMATS.includes(s.formatVersion as number)) {
     fail(
       'formatVersion',
-      `is ${String(s.formatVersion)}: this engine resumes only format ${ENGINE_STATE_FORMAT} (a checkpoint of an earlier engine still verifies, but cannot resume)`,
+      `is ${String(s.formatVersion)}: this engine resumes formats ${READABLE_FORMATS.join(' and ')} (a checkpoint of an earlier engine still verifies, but cannot resume)`,
     );
   }
   if (!isVersion(s.version)) fail('version', 'is not v1, v2 or v3');

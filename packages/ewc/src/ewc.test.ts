@@ -289,6 +289,7 @@ describeStateLaws('Ewc', {
   },
   state: (ewc) => ewc.state(),
   fromState: (state) => Ewc.fromState(state),
+  kind: 'ewc',
   continuation: {
     input: ([setup]) => fc.constant(setup),
     run: (ewc, setup) => {
@@ -301,6 +302,17 @@ describeStateLaws('Ewc', {
 });
 
 describe('state', () => {
+  it('reads a state written before the kind tag, and refuses another tag', () => {
+    const ewc = new Ewc({ size: 3, lambda: 400 });
+    ewc.updateFisher(Float32Array.of(1, 2, 3));
+    ewc.consolidate(Float32Array.of(1, 1, 1));
+    const { kind: _kind, ...untagged } = ewc.state();
+    expect(Ewc.fromState(untagged).state()).toEqual(ewc.state());
+    expect(() =>
+      Ewc.fromState({ ...ewc.state(), kind: 'micro-lora' } as unknown as EwcState),
+    ).toThrow(/kind is micro-lora, expected ewc/);
+  });
+
   it('keeps the unconsolidated flag through a round trip', () => {
     const ewc = new Ewc({ size: 3, lambda: 400 });
     ewc.updateFisher(Float32Array.of(1, 2, 3));

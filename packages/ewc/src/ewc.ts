@@ -29,6 +29,7 @@ export interface EwcOptions {
  * `anchor` is all zeros (and unused).
  */
 export interface EwcState {
+  readonly kind: 'ewc';
   readonly size: number;
   readonly lambda: number;
   readonly decay: number;
@@ -233,6 +234,7 @@ export class Ewc {
 
   state(): EwcState {
     return {
+      kind: 'ewc',
       size: this.size,
       lambda: this.lambda,
       decay: this.decay,
@@ -242,9 +244,19 @@ export class Ewc {
     };
   }
 
-  static fromState(state: EwcState): Ewc {
+  /**
+   * Rebuilds an `Ewc` from `state()`. A state without `kind` (written before the tag existed)
+   * is read as one; any other tag is refused.
+   */
+  static fromState(state: EwcState | Omit<EwcState, 'kind'>): Ewc {
     if (state === null || typeof state !== 'object') {
       throw new SonaError('INVALID_ARGUMENT', 'EwcState must be an object');
+    }
+    const kind = (state as { kind?: unknown }).kind;
+    if (kind !== undefined && kind !== 'ewc') {
+      throw new SonaError('INVALID_ARGUMENT', `kind is ${String(kind)}, expected ewc`, {
+        path: 'kind',
+      });
     }
     const ewc = new Ewc({ size: state.size, lambda: state.lambda, decay: state.decay });
     const fisher = assertFloat32Array(state.fisher, 'fisher', ewc.size);
