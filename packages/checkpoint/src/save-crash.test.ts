@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@sona/core';
 import { describe, expect, it } from 'vitest';
+import { bundleForChildProcess } from '../../../tools/testing/bundle';
 import { createCheckpoint } from './checkpoint';
 import { STALE_TEMP_AGE_MS } from './files';
 import { saveCheckpoint, verifyCheckpoint } from './io';
-import { bundleForChildProcess } from './test-bundle';
 import { seededState } from './test-fixtures';
 
 const KILLS = 20;

@@ -1,7 +1,7 @@
 /** For tests that run `sona-checkpoint` as a real process (built from the sources). */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { bundleForChildProcess } from './test-bundle';
+import { bundleForChildProcess } from '../../../tools/testing/bundle';
 
 export function bundleCli(): Promise<string> {
   return bundleForChildProcess(fileURLToPath(new URL('./cli.ts', import.meta.url)), 'cli');

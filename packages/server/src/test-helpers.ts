@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { bundleForChildProcess } from '../../../tools/testing/bundle';
 import { DEFAULTS } from './config';
 import { type RunningServer, type ServerOptions, startServer } from './http';
 
@@ -100,22 +101,8 @@ export async function bundleCli(): Promise<string> {
 
 /** The checkpoint worker (from the sources) as one ES module, for `checkpointWorker`. */
 export async function bundleWorker(): Promise<URL> {
-  const dir = mkdtempSync(join(tmpdir(), 'sona-serve-worker-'));
-  const outfile = join(dir, 'checkpoint-worker.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./checkpoint-worker.ts', import.meta.url))],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@sona/source'],
-    logLevel: 'silent',
-    banner: {
-      js: "import { createRequire as sonaCreateRequire } from 'node:module'; const require = sonaCreateRequire(import.meta.url);",
-    },
-  });
-  return pathToFileURL(outfile);
+  const entry = fileURLToPath(new URL('./checkpoint-worker.ts', import.meta.url));
+  return pathToFileURL(await bundleForChildProcess(entry, 'checkpoint-worker'));
 }
 
 export interface Child {

@@ -1,5 +1,5 @@
 import { createRng, type Outcome, type Rng, SonaError, type Task } from '@sona/core';
-import type { MalformedLine, ReplayDataset, ReplaySource, TypeCount } from '../replay/data';
+import type { ReplayDataset, ReplaySource, TypeCount } from '../replay/data';
 import type { FieldMapping } from '../replay/fields';
 import { stratifiedFolds } from '../stats/split';
 import type { Environment, FoldSplit, SplitPlan, Subject } from './environment';
@@ -25,12 +25,8 @@ export interface ReplayEnvironmentInfo {
   readonly fields: FieldMapping;
   readonly rowsUsed: number;
   readonly rowsSkipped: number;
-  readonly skipped: {
-    readonly noOutcome: number;
-    readonly noCost: number;
-    readonly malformed: number;
-  };
-  readonly malformedLines: readonly MalformedLine[];
+  readonly skipped: ReplayDataset['skipped'];
+  readonly malformedLines: ReplayDataset['malformedLines'];
   readonly tasks: number;
   readonly arms: readonly string[];
   /** Set when the run was restricted to some arms (`--arms`). */

@@ -129,6 +129,17 @@ export function runJob(
   const m = job.modelIndex;
   const costOf = env.hasCost ? trainingCostModel(env, m, split.train) : null;
 
+  /** The learner's greedy choice on task i among the arms it offers, checked. */
+  const greedyChoice = (i: number) => {
+    const arms = offeredArms[i];
+    return checkedChoice(
+      learner.choose(tasks[i]!, arms === undefined ? { explore: false } : { explore: false, arms }),
+      armIndex,
+      tasks[i]!,
+      arms,
+    );
+  };
+
   const evaluate = (indices: Int32Array, weight: number): Evaluation => {
     const n = indices.length;
     const out = {
@@ -139,16 +150,7 @@ export function runJob(
     };
     for (let j = 0; j < n; j++) {
       const i = indices[j]!;
-      const arms = offeredArms[i];
-      const choice = checkedChoice(
-        learner.choose(
-          tasks[i]!,
-          arms === undefined ? { explore: false } : { explore: false, arms },
-        ),
-        armIndex,
-        tasks[i]!,
-        arms,
-      );
+      const choice = greedyChoice(i);
       let a = choice.armIndex;
       let confidence = choice.confidence;
       if (weight > 0 && costOf !== null) {
@@ -243,16 +245,7 @@ export function runJob(
   if (typeof learner.calibrate === 'function' && split.valid !== null) {
     const draws = jobRng.fork('calibration');
     const samples: CalibrationSample[] = Array.from(split.valid, (i) => {
-      const arms = offeredArms[i];
-      const choice = checkedChoice(
-        learner.choose(
-          tasks[i]!,
-          arms === undefined ? { explore: false } : { explore: false, arms },
-        ),
-        armIndex,
-        tasks[i]!,
-        arms,
-      );
+      const choice = greedyChoice(i);
       return {
         task: tasks[i]!,
         arm: choice.arm,
